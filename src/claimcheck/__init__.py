@@ -1,0 +1,48 @@
+"""claimcheck: audit the health claims on a web page against the evidence it gives.
+
+>>> import claimcheck
+>>> report = claimcheck.check_text("LDN is a safe and effective cure for chronic pain.")
+>>> [s.flagged for s in report.sentences]
+[True]
+"""
+
+from .errors import (
+    ClaimcheckError,
+    ContentTypeError,
+    DataFileError,
+    FetchError,
+    InputError,
+    ModelError,
+    TooLargeError,
+)
+from .options import Options
+from .pipeline import check_file, check_html, check_page, check_source, check_text, check_url
+from .records import Evidence, Finding, Reference, Report, SentenceResult, Wording
+from .report import to_dict, to_json
+from .version import __version__
+
+__all__ = [
+    "ClaimcheckError",
+    "ContentTypeError",
+    "DataFileError",
+    "Evidence",
+    "FetchError",
+    "Finding",
+    "InputError",
+    "ModelError",
+    "Options",
+    "Reference",
+    "Report",
+    "SentenceResult",
+    "TooLargeError",
+    "Wording",
+    "__version__",
+    "check_file",
+    "check_html",
+    "check_page",
+    "check_source",
+    "check_text",
+    "check_url",
+    "to_dict",
+    "to_json",
+]

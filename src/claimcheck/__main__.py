@@ -1,0 +1,5 @@
+"""python -m claimcheck: the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,263 @@
+"""Fetch a page over HTTP, or read a file or stdin, and decode it to text.
+
+Every input ends as a :class:`~claimcheck.records.Page`; everything after this module is the same
+whatever the input was.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from .errors import ContentTypeError, FetchError, InputError, TooLargeError
+from .options import Options
+from .records import Page
+from .version import __version__
+
+HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
+TEXT_TYPES = {"text/plain", "text/markdown"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+_HTML_SNIFF = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|div|p|article|meta|title)\b", re.I | re.S)
+
+
+def user_agent(options: Options) -> str:
+    """The User-Agent header claimcheck sends."""
+    return options.user_agent or f"claimcheck/{__version__}"
+
+
+def is_url(source: str) -> bool:
+    """Whether a source names an http(s) URL rather than a file."""
+    return source.lower().startswith(("http://", "https://"))
+
+
+def fetch_url(url: str, options: Options | None = None, client: httpx.Client | None = None) -> Page:
+    """Fetch an http(s) URL and decode its body; raise FetchError or InputError with the reason."""
+    options = options or Options()
+    _check_url(url)
+    owned = client is None
+    if client is None:
+        client = make_client(options)
+    deadline = time.monotonic() + options.total_timeout
+    try:
+        with client.stream("GET", url) as response:
+            if response.status_code >= 400:
+                raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".rstrip(), url)
+            content_type = response.headers.get("content-type", "")
+            mime = content_type.split(";")[0].strip().lower()
+            kind = _kind_for(mime, url)
+            length = response.headers.get("content-length")
+            if length and length.isdigit() and int(length) > options.max_bytes:
+                raise TooLargeError(_too_large(int(length), options.max_bytes), url)
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > options.max_bytes:
+                    raise TooLargeError(_too_large(size, options.max_bytes, more=True), url)
+                if time.monotonic() > deadline:
+                    raise FetchError(f"timed out: the whole fetch took over {options.total_timeout:g} s", url)
+                chunks.append(chunk)
+            body = b"".join(chunks)
+            final_url = str(response.url)
+            header_charset = response.charset_encoding
+    except httpx.TooManyRedirects:
+        raise FetchError(f"too many redirects (more than {options.max_redirects}); a redirect loop?", url) from None
+    except httpx.ConnectTimeout:
+        raise FetchError(f"timed out connecting (after {options.connect_timeout:g} s)", url) from None
+    except httpx.ReadTimeout:
+        raise FetchError(f"timed out reading (no data for {options.read_timeout:g} s)", url) from None
+    except httpx.ConnectError as exc:
+        raise FetchError(_connect_reason(exc), url) from None
+    except httpx.DecodingError as exc:
+        raise InputError(f"the compressed body could not be decoded ({exc})", url) from None
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": "), url) from None
+    finally:
+        if owned:
+            client.close()
+    if kind is None:
+        kind = _sniff(body, url)
+    return _decode(body, source=url, kind=kind, url=final_url, content_type=mime or None, declared=header_charset)
+
+
+def make_client(options: Options) -> httpx.Client:
+    """An httpx client with claimcheck's timeouts, redirect limit and User-Agent."""
+    timeout = httpx.Timeout(
+        connect=options.connect_timeout, read=options.read_timeout, write=options.read_timeout, pool=options.connect_timeout
+    )
+    return httpx.Client(
+        timeout=timeout,
+        follow_redirects=True,
+        max_redirects=options.max_redirects,
+        headers={"User-Agent": user_agent(options), "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"},
+    )
+
+
+def read_file(path: str | Path, options: Options | None = None) -> Page:
+    """Read a saved page from disk; ``.txt`` and ``.md`` files are plain text, the rest is sniffed."""
+    options = options or Options()
+    p = Path(path)
+    source = str(path)
+    if not p.exists():
+        raise InputError("no such file", source)
+    if p.is_dir():
+        raise InputError("is a directory, not a page", source)
+    try:
+        size = p.stat().st_size
+        if size > options.max_bytes:
+            raise TooLargeError(_too_large(size, options.max_bytes), source)
+        body = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", source) from None
+    suffix = p.suffix.lower()
+    if suffix in (".txt", ".text", ".md"):
+        kind = "text"
+    elif suffix in (".html", ".htm", ".xhtml"):
+        kind = "html"
+    else:
+        kind = _sniff(body, source)
+    return _decode(body, source=source, kind=kind)
+
+
+def read_stdin(options: Options | None = None, stream=None) -> Page:
+    """Read a page from standard input (HTML or plain text, sniffed)."""
+    options = options or Options()
+    stream = stream if stream is not None else sys.stdin.buffer
+    body = stream.read(options.max_bytes + 1)
+    if len(body) > options.max_bytes:
+        raise TooLargeError(_too_large(len(body), options.max_bytes, more=True), "-")
+    return _decode(body, source="-", kind=_sniff(body, "-"))
+
+
+def page_from_html(html: str | bytes, url: str | None = None) -> Page:
+    """Wrap HTML held in memory as a Page."""
+    source = url or "<html>"
+    if isinstance(html, bytes):
+        return _decode(html, source=source, kind="html", url=url)
+    _check_text(html, source)
+    return Page(source=source, text=html, kind="html", url=url)
+
+
+def page_from_text(text: str, source: str = "<text>") -> Page:
+    """Wrap plain text held in memory as a Page."""
+    _check_text(text, source)
+    return Page(source=source, text=text, kind="text")
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError("malformed URL (expected http:// or https:// and a host name)", url)
+    try:
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        raise InputError("malformed URL (invalid port)", url) from None
+
+
+def _connect_reason(exc: Exception) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or "getaddrinfo" in lowered
+        or "name resolution" in lowered
+    ):
+        return "DNS lookup failed: the host name does not resolve"
+    if "refused" in lowered:
+        return "connection refused"
+    return f"could not connect ({text or type(exc).__name__})"
+
+
+def _too_large(size: int, cap: int, more: bool = False) -> str:
+    over = "over " if more else ""
+    return f"too large: {over}{size / 1_048_576:.1f} MB, the cap is {cap / 1_048_576:.1f} MB (--max-bytes)"
+
+
+def _kind_for(mime: str, source: str) -> str | None:
+    if not mime or mime == "application/octet-stream":
+        return None
+    if mime in HTML_TYPES:
+        return "html"
+    if mime in TEXT_TYPES:
+        return "text"
+    raise ContentTypeError(f"not an HTML page: the content type is {mime}", source)
+
+
+def _sniff(body: bytes, source: str) -> str:
+    head = body[:2048]
+    if head.startswith(b"%PDF"):
+        raise ContentTypeError("not an HTML page: the content is a PDF document", source)
+    if head[:8] in (b"\x89PNG\r\n\x1a\n",) or head[:3] == b"\xff\xd8\xff" or head[:4] in (b"GIF8", b"PK\x03\x04"):
+        raise ContentTypeError("not an HTML page: the content is binary (an image or archive)", source)
+    if _HTML_SNIFF.match(head.lstrip(codecs.BOM_UTF8)) or re.search(rb"<(html|body|p|div)[\s>]", head, re.I):
+        return "html"
+    return "text"
+
+
+def _decode(
+    body: bytes,
+    source: str,
+    kind: str,
+    url: str | None = None,
+    content_type: str | None = None,
+    declared: str | None = None,
+) -> Page:
+    if not body.strip():
+        raise InputError("empty input: nothing to check", source)
+    if _looks_binary(body):
+        raise InputError("binary data, not a text page", source)
+    encoding, text = _to_text(body, source, kind, declared)
+    _check_text(text, source)
+    return Page(source=source, text=text, kind=kind, url=url, content_type=content_type, encoding=encoding)
+
+
+def _looks_binary(body: bytes) -> bool:
+    sample = body[:8192]
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return controls > len(sample) * 0.05
+
+
+def _to_text(body: bytes, source: str, kind: str, declared: str | None) -> tuple[str, str]:
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return name, body.decode(name, errors="replace")
+    if not declared and kind == "html":
+        match = _META_CHARSET.search(body[:4096])
+        if match:
+            declared = match.group(1).decode("ascii", "replace")
+    if declared:
+        try:
+            codec = codecs.lookup(declared).name
+        except LookupError:
+            codec = None
+        if codec:
+            try:
+                return codec, body.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"invalid bytes for the declared charset {declared} at byte {exc.start}", source) from None
+    try:
+        return "utf-8", body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(body).best()
+    if best is None:
+        raise InputError("cannot tell the text encoding (no charset declared and detection failed)", source)
+    return best.encoding, str(best)
+
+
+def _check_text(text: str, source: str) -> None:
+    if not text.strip():
+        raise InputError("empty input: nothing to check", source)

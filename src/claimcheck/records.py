@@ -1,0 +1,229 @@
+"""Immutable records that flow through the stages: page -> document -> units -> results -> report.
+
+They hold character offsets, never spaCy or lxml objects, so each one serialises to JSON and can be
+built by hand in a test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched or read input, decoded to text."""
+
+    source: str
+    text: str
+    kind: str  # "html" | "text"
+    url: str | None = None
+    content_type: str | None = None
+    encoding: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """An inline link; offsets are relative to the text that holds it."""
+
+    start: int
+    end: int
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A superscript or anchor citation marker; offsets relative to the text that holds it."""
+
+    start: int
+    end: int
+    text: str
+    target: str | None = None  # "#ref3" style fragment, when the marker is a link
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of main content: a paragraph, heading, list item, table cell, quote or caption."""
+
+    kind: str  # paragraph | heading | list_item | table_cell | quote | caption
+    text: str
+    links: tuple[Link, ...] = ()
+    markers: tuple[Marker, ...] = ()
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A persistent identifier found in a reference entry or a link."""
+
+    kind: str  # doi | pmid | pmcid | nct | isrctn | arxiv | isbn | url
+    value: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of the page's reference list, parsed."""
+
+    number: int
+    label: str | None
+    text: str
+    identifiers: tuple[Identifier, ...] = ()
+    authors: tuple[str, ...] = ()
+    year: int | None = None
+    title: str | None = None
+    journal: str | None = None
+    anchor: str | None = None  # the entry's HTML id, for "#ref3" markers
+
+
+@dataclass(frozen=True)
+class Document:
+    """A page cleaned to its main content."""
+
+    source: str
+    blocks: tuple[Block, ...]
+    references: tuple[Reference, ...] = ()
+    url: str | None = None
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    canonical: str | None = None
+    language: str | None = None
+    kind: str = "html"  # html | text: plain text has no metadata to look for
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One unit of main content: a sentence, a heading or a list item."""
+
+    index: int
+    block: int
+    text: str
+    unit: str  # sentence | heading | list_item
+    links: tuple[Link, ...] = ()
+    markers: tuple[Marker, ...] = ()
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A span of a unit's text that made a judgement, with its category."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    field: str  # wording | evidence | rule
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "text": self.text, "kind": self.kind, "field": self.field}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How strongly a unit is worded, and the cues that decided it."""
+
+    label: str  # strong | moderate | hedged
+    cues: tuple[Cue, ...] = ()
+    kinds: tuple[str, ...] = ()  # every cue kind found in the unit, deciding or not
+
+    def has(self, kind: str) -> bool:
+        """Whether any cue of this kind decided the wording."""
+        return any(c.kind == kind for c in self.cues)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What backs a unit: cited, described or none, with the cues and the references it cites."""
+
+    label: str  # cited | described | none
+    cues: tuple[Cue, ...] = ()
+    references: tuple[int, ...] = ()  # reference numbers
+    adjacent: bool = False  # cited through the neighbouring sentence
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule that fired, with the words that triggered it."""
+
+    rule: str
+    name: str
+    severity: str  # high | medium | low
+    message: str
+    spans: tuple[Cue, ...] = ()
+    sentence: int | None = None
+
+    def to_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+@dataclass(frozen=True)
+class SentenceResult:
+    """Everything claimcheck concluded about one unit."""
+
+    index: int
+    block: int
+    text: str
+    unit: str
+    types: tuple[str, ...]
+    wording: Wording
+    evidence: Evidence
+    findings: tuple[Finding, ...] = ()
+    links: tuple[Link, ...] = ()
+
+    @property
+    def strength(self) -> str | None:
+        """The wording when the unit makes a claim, else None."""
+        return self.wording.label if self.types else None
+
+    @property
+    def flagged(self) -> bool:
+        """A claim worded more strongly than its evidence (ANNOTATION.md section 4)."""
+        return bool(self.types) and self.strength == "strong" and self.evidence.label != "cited"
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "block": self.block,
+            "text": self.text,
+            "unit": self.unit,
+            "types": list(self.types),
+            "wording": self.wording.label,
+            "strength": self.strength,
+            "evidence": self.evidence.label,
+            "flagged": self.flagged,
+            "findings": [f.to_dict() for f in self.findings],
+            "cues": [c.to_dict() for c in (*self.wording.cues, *self.evidence.cues)],
+            "references": list(self.evidence.references),
+            "links": [{"text": lk.text, "url": lk.url} for lk in self.links],
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of checking one page."""
+
+    source: str
+    sentences: tuple[SentenceResult, ...]
+    references: tuple[Reference, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    url: str | None = None
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    canonical: str | None = None
+    language: str | None = None
+    classified: bool = True
+    notices: tuple[str, ...] = field(default=())
+
+    @property
+    def flagged(self) -> tuple[SentenceResult, ...]:
+        """The flagged sentences, in document order."""
+        return tuple(s for s in self.sentences if s.flagged)
+
+    def all_findings(self) -> tuple[Finding, ...]:
+        """Page-level findings followed by every sentence's findings."""
+        return (*self.findings, *(f for s in self.sentences for f in s.findings))

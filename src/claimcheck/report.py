@@ -1,0 +1,132 @@
+"""Render a Report: the JSON object others build on, and the terminal view.
+
+The JSON keys are a contract: new keys may be added, existing ones are never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from .records import Reference, Report
+from .rules import SEVERITY_RANK
+from .version import __version__
+
+SCHEMA_VERSION = "1.0"
+
+
+def summary(report: Report) -> dict:
+    """Counts over the report."""
+    claims = [s for s in report.sentences if s.types]
+    findings = report.all_findings()
+    return {
+        "units": len(report.sentences),
+        "claims": len(claims),
+        "flagged": len(report.flagged),
+        "types": dict(Counter(t for s in claims for t in s.types)),
+        "strength": dict(Counter(s.strength for s in claims)),
+        "evidence": dict(Counter(s.evidence.label for s in claims)),
+        "references": len(report.references),
+        "references_with_identifiers": sum(1 for r in report.references if r.identifiers),
+        "findings": dict(Counter(f.severity for f in findings)),
+        "rules": dict(Counter(f.rule for f in findings)),
+    }
+
+
+def _reference_dict(ref: Reference, citing: list[int]) -> dict:
+    return {
+        "number": ref.number,
+        "text": ref.text,
+        "identifiers": [{"kind": i.kind, "value": i.value} for i in ref.identifiers],
+        "authors": list(ref.authors),
+        "year": ref.year,
+        "title": ref.title,
+        "journal": ref.journal,
+        "cited_by": citing,
+    }
+
+
+def to_dict(report: Report) -> dict:
+    """The report as the JSON-ready object described in the README."""
+    citing: dict[int, list[int]] = {}
+    for s in report.sentences:
+        for n in s.evidence.references:
+            citing.setdefault(n, []).append(s.index)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "claimcheck_version": __version__,
+        "source": report.source,
+        "url": report.url,
+        "title": report.title,
+        "author": report.author,
+        "date": report.date,
+        "canonical": report.canonical,
+        "language": report.language,
+        "classified": report.classified,
+        "notices": list(report.notices),
+        "sentences": [s.to_dict() for s in report.sentences],
+        "references": [_reference_dict(r, citing.get(r.number, [])) for r in report.references],
+        "findings": [f.to_dict() for f in report.findings],
+        "summary": summary(report),
+    }
+
+
+def to_json(report: Report, indent: int | None = 2) -> str:
+    """The report as a JSON string."""
+    return json.dumps(to_dict(report), ensure_ascii=False, indent=indent)
+
+
+def max_severity(report: Report) -> str | None:
+    """The highest severity among all findings, or None."""
+    ranks = [SEVERITY_RANK[f.severity] for f in report.all_findings()]
+    if not ranks:
+        return None
+    best = max(ranks)
+    return next(k for k, v in SEVERITY_RANK.items() if v == best)
+
+
+_STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
+
+
+def render_text(report: Report, console) -> None:
+    """Print the terminal view: flagged sentences first, then other findings, then a summary."""
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.text import Text
+
+    title = report.title or report.source
+    console.print(Text(title, style="bold"))
+    console.print(Text(report.source, style="dim"))
+    for notice in report.notices:
+        console.print(Text(f"note: {notice}", style="yellow"))
+    flagged = report.flagged
+    if flagged:
+        console.print(Text(f"\n{len(flagged)} flagged claim(s): worded more strongly than their evidence", style="bold"))
+    for s in flagged:
+        body = Text(s.text)
+        for cue in s.wording.cues:
+            if cue.kind != "testimonial" and cue.kind != "pseudo_hedge":
+                body.stylize("bold red underline", cue.start, cue.end)
+        lines = [body]
+        for f in s.findings:
+            lines.append(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), f"  {f.name}: {f.message}"))
+        meta = f"{s.unit} #{s.index}  types={','.join(s.types)}  strength={s.strength}  evidence={s.evidence.label}"
+        console.print(Panel(Text("\n").join(lines), title=escape(meta), title_align="left", border_style="red"))
+    others = [(s, f) for s in report.sentences if not s.flagged for f in s.findings]
+    if others:
+        console.print(Text("\nOther findings", style="bold"))
+        for s, f in others:
+            console.print(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), f"  {f.message}\n    \u201c{s.text}\u201d"))
+    if report.findings:
+        console.print(Text("\nPage findings", style="bold"))
+        for f in report.findings:
+            console.print(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), f"  {f.name}: {f.message}"))
+    counts = summary(report)
+    console.print(
+        Text(
+            f"\n{counts['units']} units, {counts['claims']} claims, {counts['flagged']} flagged; "
+            f"{counts['references']} references ({counts['references_with_identifiers']} with identifiers); "
+            f"findings: {', '.join(f'{v} {k}' for k, v in sorted(counts['findings'].items(), key=lambda kv: -SEVERITY_RANK[kv[0]])) or 'none'}",
+            style="bold",
+        )
+    )

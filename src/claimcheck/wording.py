@@ -1,0 +1,157 @@
+"""Rate how strongly each unit is worded (strong, moderate, hedged) and keep the words that decided it.
+
+The lexicon is ``data/wording.json``. A hedge lowers the strength only when it governs the claim:
+a hedge inside a relative clause, a parenthesis or a subordinate clause ("X, which may calm
+inflammation, is safe") leaves the main clause's strong words in force. A strong word after a
+negator ("not a cure") is a denial, which hedges.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .datafiles import check_choice, check_keys, compile_phrases, load
+from .records import Cue, Unit, Wording
+
+EFFECTS = ("strong", "hedged", "none")
+_CLAUSE_BREAK = re.compile(r";|\s[\u2013\u2014-]\s|\u2014|\bbut\b|\bhowever\b|\byet\b|:\s", re.I)
+_QUOTE = re.compile(r"[\"\u201c\u201d\u2018\u2019']")
+_WORD = re.compile(r"[A-Za-z\u2019']+")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The compiled wording lexicon."""
+
+    categories: tuple[tuple[str, str, bool, re.Pattern[str]], ...]
+    negator: re.Pattern[str]
+    opener: re.Pattern[str]
+    first_person: frozenset[str]
+    benefit_words: frozenset[str]
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    """Read and validate the wording lexicon (the packaged one unless ``path`` is given)."""
+    name = "wording.json"
+    data = load(name, path)
+    where = str(path or f"claimcheck/data/{name}")
+    check_keys(data, where, {"version", "categories", "negators", "clause_openers", "testimonial"}, {"description"})
+    categories = []
+    for cat, entry in data["categories"].items():
+        here = f"{where}: categories.{cat}"
+        check_keys(entry, here, {"effect", "phrases"}, {"negatable", "description"})
+        check_choice(entry["effect"], EFFECTS, here, "effect")
+        categories.append((cat, entry["effect"], bool(entry.get("negatable", False)), compile_phrases(entry["phrases"], here)))
+    testimonial = data["testimonial"]
+    check_keys(testimonial, f"{where}: testimonial", {"first_person", "benefit_words"})
+    return Lexicon(
+        categories=tuple(categories),
+        negator=compile_phrases(data["negators"], f"{where}: negators"),
+        opener=compile_phrases(data["clause_openers"], f"{where}: clause_openers"),
+        first_person=frozenset(w.lower() for w in testimonial["first_person"]),
+        benefit_words=frozenset(w.lower() for w in testimonial["benefit_words"]),
+    )
+
+
+def find_cues(text: str, lexicon: Lexicon | None = None) -> list[Cue]:
+    """Every wording cue in a text, longest match first where they overlap."""
+    lexicon = lexicon or load_lexicon()
+    found: list[Cue] = []
+    for cat, _effect, negatable, pattern in lexicon.categories:
+        for m in pattern.finditer(text):
+            kind = cat
+            if negatable and _negated(text, m.start(), lexicon):
+                kind = "denial"
+            found.append(Cue(m.start(), m.end(), m.group(0), kind, "wording"))
+    if _is_testimonial(text, lexicon):
+        found.append(Cue(0, len(text), text, "testimonial", "wording"))
+    # keep the longest cue where cues overlap (e.g. "clinically proven" over "proven")
+    found.sort(key=lambda c: (c.start, -(c.end - c.start)))
+    kept: list[Cue] = []
+    for cue in found:
+        if cue.kind == "testimonial" or not any(k.start <= cue.start < k.end and k.kind != "testimonial" for k in kept):
+            kept.append(cue)
+    return kept
+
+
+def rate(unit: Unit, lexicon: Lexicon | None = None) -> Wording:
+    """The wording of one unit, computed for every unit whether or not it makes a claim."""
+    lexicon = lexicon or load_lexicon()
+    text = unit.text
+    cues = find_cues(text, lexicon)
+    effects = {cat: effect for cat, effect, _, _ in lexicon.categories}
+    effects.update({"denial": "hedged", "testimonial": "strong"})
+    strong = [c for c in cues if effects.get(c.kind) == "strong"]
+    hedges = [c for c in cues if effects.get(c.kind) == "hedged"]
+    scopes = [_scope(text, h, lexicon) for h in hedges]
+    free_strong = [s for s in strong if not any(lo <= s.start <= hi for lo, hi in scopes)]
+    governing = [h for h, (lo, hi) in zip(hedges, scopes) if not _subordinate(text, h, lexicon)]
+    if free_strong:
+        label = "strong"
+        deciding = free_strong
+    elif governing or (hedges and not strong):
+        label = "hedged"
+        deciding = hedges
+    else:
+        label = "moderate"
+        deciding = []
+    kept = tuple(c for c in cues if c in deciding or c.kind == "pseudo_hedge")
+    return Wording(label, kept, tuple(sorted({c.kind for c in cues})))
+
+
+def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
+    window = text[max(0, start - 25) : start]
+    words = window.split()[-3:]
+    return bool(lexicon.negator.search(" ".join(words)))
+
+
+def _scope(text: str, hedge: Cue, lexicon: Lexicon) -> tuple[int, int]:
+    """The span a hedge governs: the rest of its clause, or of its relative/parenthetical clause."""
+    end = len(text)
+    region = _enclosing_region(text, hedge.start, lexicon)
+    if region:
+        return hedge.start, region[1]
+    brk = _CLAUSE_BREAK.search(text, hedge.end)
+    if brk:
+        end = brk.start()
+    return hedge.start, end
+
+
+def _subordinate(text: str, hedge: Cue, lexicon: Lexicon) -> bool:
+    """Whether a hedge sits inside a relative, parenthetical or subordinate clause, and a main clause follows."""
+    region = _enclosing_region(text, hedge.start, lexicon)
+    return bool(region) and len(text[region[1] :].strip(" .!?,")) > 8
+
+
+def _enclosing_region(text: str, pos: int, lexicon: Lexicon) -> tuple[int, int] | None:
+    # parenthesis
+    open_paren = text.rfind("(", 0, pos)
+    if open_paren != -1 and text.rfind(")", 0, pos) < open_paren:
+        close = text.find(")", pos)
+        return open_paren, close if close != -1 else len(text)
+    # ", which ... ," / "Although ..., " style: the region runs from the opener to the next comma
+    before = text[:pos]
+    comma = before.rfind(",")
+    clause_start = comma + 1 if comma != -1 else 0
+    head = text[clause_start:pos].lstrip()
+    opener = lexicon.opener.match(head)
+    if opener:
+        close = text.find(",", pos)
+        if close != -1:
+            return clause_start, close
+    return None
+
+
+def _is_testimonial(text: str, lexicon: Lexicon) -> bool:
+    if not _QUOTE.search(text):
+        return False
+    quoted = re.findall(r"[\"\u201c\u2018]([^\"\u201d\u2019]{8,})[\"\u201d\u2019]", text)
+    body = " ".join(quoted) if quoted else ""
+    if not body:
+        return False
+    words = {w.lower().replace("\u2019", "'") for w in _WORD.findall(body)}
+    return bool(words & lexicon.first_person) and bool(words & lexicon.benefit_words)
