@@ -9,10 +9,13 @@ paragraphs at blank lines.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from functools import lru_cache
 
 from lxml import etree
 
-from .errors import InputError
+from .datafiles import check_keys, load
+from .errors import DataFileError, InputError
 from .language import detect_language
 from .records import Block, Document, Link, Marker, Page
 from .references import parse_reference
@@ -36,10 +39,29 @@ def clean(page: Page) -> Document:
         doc = _clean_text(page)
     else:
         doc = _clean_html(page)
+    doc = replace(doc, blocks=tuple(b for b in doc.blocks if not _is_chrome(b.text)))
     if sum(len(b.text) for b in doc.blocks) < _MIN_TEXT_CHARS:
         hint = " (the page may need JavaScript to show its content)" if page.kind == "html" else ""
         raise InputError(f"no extractable main text{hint}", page.source)
     return doc
+
+
+@lru_cache(maxsize=1)
+def _chrome_patterns() -> tuple[int, re.Pattern[str]]:
+    where = "claimcheck/data/boilerplate.json"
+    data = load("boilerplate.json")
+    check_keys(data, where, {"version", "max_chars", "patterns"}, {"description"})
+    try:
+        pattern = re.compile("|".join(f"(?:{p})" for p in data["patterns"]), re.I)
+    except re.error as exc:
+        raise DataFileError(f"bad pattern: {exc}", where) from None
+    return int(data["max_chars"]), pattern
+
+
+def _is_chrome(text: str) -> bool:
+    max_chars, pattern = _chrome_patterns()
+    stripped = text.strip(" .:|-\u2013\u2014")
+    return len(stripped) < max_chars and bool(pattern.fullmatch(stripped))
 
 
 # -- HTML -------------------------------------------------------------------------------------------
@@ -98,26 +120,14 @@ def _clean_html(page: Page) -> Document:
 def _parse(html: str, source: str):
     from lxml import html as lxml_html
 
+    parser = lxml_html.HTMLParser(recover=True)
     try:
-        tree = lxml_html.fromstring(html)
+        tree = lxml_html.fromstring(html, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"cannot parse the HTML ({exc})", source) from None
-    depth = _max_depth(tree)
-    if depth > 1000:
-        raise InputError(f"the HTML is nested too deeply to read ({depth}+ levels)", source)
+    if any("Excessive depth" in entry.message for entry in parser.error_log):
+        raise InputError("the HTML is nested too deeply to read (more than 256 levels)", source)
     return tree
-
-
-def _max_depth(tree) -> int:
-    deepest = 0
-    stack = [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if deepest > 1000:
-            break
-        stack.extend((child, depth + 1) for child in node)
-    return deepest
 
 
 class _Builder:

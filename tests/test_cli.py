@@ -1,0 +1,58 @@
+"""The command line as a user runs it: a real process, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import EXAMPLE
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "claimcheck", *args], input=stdin, capture_output=True, timeout=120)
+
+
+def test_text_report_shows_flagged_claims_and_summary():
+    out = run(str(EXAMPLE))
+    assert out.returncode == 0, out.stderr
+    text = out.stdout.decode()
+    assert "flagged claim" in text and "CC101" in text
+    assert "references" in text
+
+
+def test_json_report_and_fail_on():
+    out = run("--format", "json", "--fail-on", "high", str(EXAMPLE))
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    assert data["source"] == str(EXAMPLE)
+    assert data["summary"]["flagged"] == sum(s["flagged"] for s in data["sentences"]) > 0
+
+
+def test_stdin_and_output_file(tmp_path):
+    target = tmp_path / "r.json"
+    out = run("--format", "json", "--output", str(target), "-", stdin=EXAMPLE.read_bytes())
+    assert out.returncode == 0, out.stderr
+    assert json.loads(target.read_text())["source"] == "-"
+
+
+def test_bad_source_is_one_line_on_stderr_and_exit_2_while_good_sources_still_print(tmp_path):
+    empty = tmp_path / "empty.html"
+    empty.write_text("")
+    out = run("--format", "jsonl", str(tmp_path / "missing.html"), str(EXAMPLE), str(empty))
+    assert out.returncode == 2
+    errors = out.stderr.decode().strip().splitlines()
+    assert errors == [
+        f"claimcheck: {tmp_path / 'missing.html'}: no such file",
+        f"claimcheck: {empty}: empty input: nothing to check",
+    ]
+    lines = out.stdout.decode().strip().splitlines()
+    assert [json.loads(line)["source"] for line in lines] == [str(EXAMPLE)]
+    assert "Traceback" not in out.stderr.decode()
+
+
+def test_help_has_examples_and_version():
+    out = run("--help")
+    assert out.returncode == 0 and b"Examples:" in out.stdout and b"Exit codes:" in out.stdout
+    version = run("--version")
+    assert version.returncode == 0 and b"claimcheck, version" in version.stdout
