@@ -13,11 +13,13 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import ModelError
-from .records import Unit
+from .records import Unit, Wording
 
 TYPES = ("efficacy", "safety", "mechanism")
 MODEL_FILE = "types.skops"
+STRENGTH_FILE = "strength.skops"
 META_FILE = "meta.json"
+STRENGTHS = ("strong", "moderate", "hedged")
 TRUSTED = (
     "sklearn.pipeline.Pipeline",
     "sklearn.pipeline.FeatureUnion",
@@ -28,6 +30,7 @@ TRUSTED = (
     "sklearn.svm._classes.LinearSVC",
     "sklearn.preprocessing._label.LabelBinarizer",
     "sklearn.preprocessing._label.MultiLabelBinarizer",
+    "numpy.str_",
     "numpy.float64",
     "numpy.int64",
     "numpy.dtype",
@@ -38,9 +41,14 @@ TRUSTED = (
 
 
 def features_text(text: str, unit: str = "sentence", cue_kinds: tuple[str, ...] = ()) -> str:
-    """The text the model sees: the unit kind and the wording-cue kinds as tokens, then the text."""
+    """The text the type model sees: the unit kind and the wording-cue kinds as tokens, then the text."""
     cues = " ".join(f"__cue_{k}__" for k in cue_kinds)
     return f"__{unit}__ {cues} {text}"
+
+
+def strength_text(text: str, unit: str, wording: Wording) -> str:
+    """The text the strength model sees: the type model's tokens plus the lexicon rules' verdict."""
+    return f"{features_text(text, unit, wording.kinds)} __rule_{wording.label}__"
 
 
 def model_dir(path: Path | None = None) -> Path:
@@ -72,27 +80,57 @@ class TypeModel:
         return out
 
 
-@lru_cache(maxsize=2)
-def load_model(path: Path | None = None) -> TypeModel:
-    """Load the claim-type model (the packaged one unless ``path`` is given)."""
+@dataclass(frozen=True)
+class StrengthModel:
+    """The loaded strength classifier: words, wording-cue tokens and the lexicon rules' verdict."""
+
+    pipeline: object
+
+    def predict(self, units: tuple[Unit, ...] | list[Unit], wordings: list[Wording]) -> list[str]:
+        """The strength label of each unit."""
+        if not units:
+            return []
+        return [str(label) for label in self.pipeline.predict([strength_text(u.text, u.unit, w) for u, w in zip(units, wordings)])]
+
+
+def _load_skops(path: Path):
     import skops.io as sio
 
-    directory = model_dir(path)
-    model_path = directory / MODEL_FILE
-    meta_path = directory / META_FILE
-    if not model_path.exists() or not meta_path.exists():
-        raise ModelError(f"no trained model here (expected {MODEL_FILE} and {META_FILE}); run 'claimcheck train'", str(directory))
+    if not path.exists():
+        raise ModelError("no trained model file here; run 'claimcheck train'", str(path))
     try:
-        untrusted = sio.get_untrusted_types(file=model_path)
-        unexpected = [t for t in untrusted if t not in TRUSTED]
-        if unexpected:
-            raise ModelError(f"the model file holds unexpected types {unexpected}; refusing to load it", str(model_path))
-        pipeline = sio.load(model_path, trusted=untrusted)
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except ModelError:
-        raise
+        untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # skops raises many kinds for a corrupt file
-        raise ModelError(f"cannot load the model ({type(exc).__name__}: {exc})", str(model_path)) from None
-    labels = tuple(meta["labels"])
-    thresholds = tuple(float(meta["thresholds"][label]) for label in labels)
-    return TypeModel(pipeline, labels, thresholds)
+        raise ModelError(f"cannot read the model ({type(exc).__name__}: {exc})", str(path)) from None
+    unexpected = [t for t in untrusted if t not in TRUSTED]
+    if unexpected:
+        raise ModelError(f"the model file holds unexpected types {unexpected}; refusing to load it", str(path))
+    try:
+        return sio.load(path, trusted=untrusted)
+    except Exception as exc:
+        raise ModelError(f"cannot load the model ({type(exc).__name__}: {exc})", str(path)) from None
+
+
+@dataclass(frozen=True)
+class Models:
+    """Both trained models of a model directory."""
+
+    types: TypeModel
+    strength: StrengthModel
+
+
+@lru_cache(maxsize=2)
+def load_models(path: Path | None = None) -> Models:
+    """Load the claim-type and strength models (the packaged ones unless ``path`` is given)."""
+    directory = model_dir(path)
+    meta_path = directory / META_FILE
+    if not meta_path.exists():
+        raise ModelError(f"no trained model here (expected {META_FILE}); run 'claimcheck train'", str(directory))
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        labels = tuple(meta["labels"])
+        thresholds = tuple(float(meta["thresholds"][label]) for label in labels)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ModelError(f"unreadable model metadata ({type(exc).__name__}: {exc})", str(meta_path)) from None
+    types = TypeModel(_load_skops(directory / MODEL_FILE), labels, thresholds)
+    return Models(types, StrengthModel(_load_skops(directory / STRENGTH_FILE)))

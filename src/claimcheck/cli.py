@@ -124,11 +124,12 @@ def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path)
 @main.command("train")
 @click.option("--corpus", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("corpus"), show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("models"), show_default=True)
-def train_command(corpus: Path, out: Path) -> None:
+@click.option("--compare", is_flag=True, help="Also measure the candidate models on held-out pages and record them.")
+def train_command(corpus: Path, out: Path, compare: bool) -> None:
     """Rebuild the model directory from the labelled corpus."""
     from .train import main as train_main
 
-    sys.exit(train_main(["--corpus", str(corpus), "--out", str(out)]))
+    sys.exit(train_main(["--corpus", str(corpus), "--out", str(out), *(["--compare"] if compare else [])]))
 
 
 @main.command("evaluate", context_settings={"ignore_unknown_options": False})

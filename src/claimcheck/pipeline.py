@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-from .classification import load_model
+from .classification import load_models
 from .cleaning import clean
 from .evidence import find_evidence
 from .fetching import fetch_url, is_url, page_from_html, page_from_text, read_file, read_stdin
@@ -19,7 +19,7 @@ from .options import Options
 from .records import Page, Report, SentenceResult
 from .rules import page_findings, sentence_findings
 from .segmentation import segment
-from .wording import rate
+from .wording import rate, relabel
 
 SUPPORTED_LANGUAGES = ("en",)
 
@@ -58,7 +58,10 @@ def check_page(page: Page, options: Options | None = None, timer: StageTimer | N
         wordings = [rate(u) for u in units]
     with stage("classify"):
         if classified:
-            types = load_model(options.model_path).predict(units, [w.kinds for w in wordings])
+            models = load_models(options.model_path)
+            types = models.types.predict(units, [w.kinds for w in wordings])
+            labels = models.strength.predict(units, wordings)
+            wordings = [relabel(w, label) for w, label in zip(wordings, labels)]
         else:
             types = [()] * len(units)
             notices = (f"the page's language is {doc.language!r}, not English: claims were not classified",)

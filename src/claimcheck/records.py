@@ -123,6 +123,7 @@ class Wording:
     label: str  # strong | moderate | hedged
     cues: tuple[Cue, ...] = ()
     kinds: tuple[str, ...] = ()  # every cue kind found in the unit, deciding or not
+    found: tuple[Cue, ...] = field(default=(), repr=False, compare=False)  # every cue, deciding or not
 
     def has(self, kind: str) -> bool:
         """Whether any cue of this kind decided the wording."""

@@ -79,7 +79,7 @@ def find_cues(text: str, lexicon: Lexicon | None = None) -> list[Cue]:
 
 
 def rate(unit: Unit, lexicon: Lexicon | None = None) -> Wording:
-    """The wording of one unit, computed for every unit whether or not it makes a claim."""
+    """The wording of one unit by the lexicon rules, computed for every unit whether or not it makes a claim."""
     lexicon = lexicon or load_lexicon()
     text = unit.text
     cues = find_cues(text, lexicon)
@@ -92,15 +92,24 @@ def rate(unit: Unit, lexicon: Lexicon | None = None) -> Wording:
     governing = [h for h, (lo, hi) in zip(hedges, scopes) if not _subordinate(text, h, lexicon)]
     if free_strong:
         label = "strong"
-        deciding = free_strong
     elif governing or (hedges and not strong):
         label = "hedged"
-        deciding = hedges
     else:
         label = "moderate"
-        deciding = []
+    deciding = {"strong": free_strong, "hedged": hedges, "moderate": []}[label]
     kept = tuple(c for c in cues if c in deciding or c.kind == "pseudo_hedge")
-    return Wording(label, kept, tuple(sorted({c.kind for c in cues})))
+    return Wording(label, kept, tuple(sorted({c.kind for c in cues})), tuple(cues))
+
+
+def relabel(wording: Wording, label: str, lexicon: Lexicon | None = None) -> Wording:
+    """The wording with another label (the strength model's), keeping the cues that support it."""
+    if label == wording.label:
+        return wording
+    lexicon = lexicon or load_lexicon()
+    effects = {cat: effect for cat, effect, _, _ in lexicon.categories}
+    effects.update({"denial": "hedged", "testimonial": "strong"})
+    kept = tuple(c for c in wording.found if effects.get(c.kind) == label or c.kind == "pseudo_hedge")
+    return Wording(label, kept, wording.kinds, wording.found)
 
 
 def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
