@@ -59,13 +59,59 @@ def phrase_pattern(phrase: str) -> str:
 
 
 def compile_phrases(phrases: list[str], where: str) -> re.Pattern[str]:
-    """One case-insensitive pattern for a list of phrases, longest first."""
+    """One case-insensitive pattern for a list of phrases; the longest phrase wins at a position.
+
+    Literal phrases are merged into a trie so that matching costs about one pass over the text
+    whatever the length of the list; ``re:`` entries are tried first, as written.
+    """
     if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
         raise DataFileError("phrases must be a list of non-empty strings", where)
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    for p in ordered:
+    regexes = sorted({p for p in phrases if p.startswith("re:")}, key=len, reverse=True)
+    for p in regexes:
         try:
             re.compile(phrase_pattern(p))
         except re.error as exc:
             raise DataFileError(f"bad pattern {p!r}: {exc}", where) from None
-    return re.compile("|".join(f"(?:{phrase_pattern(p)})" for p in ordered), re.I)
+    literals = [p for p in phrases if not p.startswith("re:")]
+    parts = [f"(?:{phrase_pattern(p)})" for p in regexes]
+    if literals:
+        parts.append(r"(?<!\w)(?:" + _trie_pattern(literals) + r")(?!\w)")
+    return re.compile("|".join(parts), re.I)
+
+
+_GAP = object()  # a space or hyphen between words
+
+
+def _trie_pattern(phrases: list[str]) -> str:
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for token in _tokens(phrase.strip().lower()):
+            node = node.setdefault(token, {})
+        node[""] = {}
+    return _render(trie)
+
+
+def _tokens(phrase: str) -> list:
+    out: list = []
+    for ch in phrase:
+        if ch in " -":
+            if out and out[-1] is not _GAP:
+                out.append(_GAP)
+        else:
+            out.append(ch)
+    return out
+
+
+def _render(node: dict) -> str:
+    ends = "" in node
+    branches = []
+    for key in sorted((k for k in node if k != ""), key=lambda k: (k is _GAP, str(k))):
+        head = r"[\s\-]+" if key is _GAP else re.escape(key)
+        branches.append(head + _render(node[key]))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if ends:
+        return f"(?:{body})?" if len(branches) > 1 else f"(?:{body})?"
+    return body
