@@ -27,6 +27,8 @@ class EvidenceCues:
     """The compiled evidence cue lists."""
 
     hosts: dict[str, str]  # host suffix -> class
+    suffixes: tuple[str, ...]  # host endings that are agencies or universities (.gov, .edu)
+    link_words: re.Pattern[str]  # anchor words that name a source ("study", "report")
     evidence_paths: tuple[str, ...]
     shop_paths: tuple[str, ...]
     described: re.Pattern[str]
@@ -52,6 +54,8 @@ def load_cues(path: Path | None = None) -> EvidenceCues:
             "described",
             "marker_patterns",
             "author_year_patterns",
+            "evidence_suffixes",
+            "evidence_link_words",
         },
         {"description"},
     )
@@ -64,6 +68,8 @@ def load_cues(path: Path | None = None) -> EvidenceCues:
                 hosts[host.lower()] = f"{cls}:{kind}"
     return EvidenceCues(
         hosts=hosts,
+        suffixes=tuple(data["evidence_suffixes"]),
+        link_words=compile_phrases(data["evidence_link_words"], f"{where}: evidence_link_words"),
         evidence_paths=tuple(data["evidence_paths"]),
         shop_paths=tuple(data["shop_paths"]),
         described=compile_phrases(data["described"], f"{where}: described"),
@@ -72,8 +78,13 @@ def load_cues(path: Path | None = None) -> EvidenceCues:
     )
 
 
-def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | None = None) -> str:
-    """Classify a link target: ``evidence:<kind>``, ``own_site``, ``not_evidence:<kind>``, ``anchor`` or ``other``."""
+def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | None = None, anchor: str = "") -> str:
+    """Classify a link target: ``evidence:<kind>``, ``own_site``, ``not_evidence:<kind>``, ``anchor`` or ``other``.
+
+    A link to another site counts as evidence when its host is a known journal, database, registry
+    or agency, ends like an agency or university (.gov, .edu), or when it points at a PDF or its
+    words name a source ("a study", "this report").
+    """
     cues = cues or load_cues()
     if url.startswith("#"):
         return "anchor"
@@ -92,9 +103,13 @@ def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | No
         page_host = (urlsplit(page_url).hostname or "").lower().removeprefix("www.")
         if page_host and _same_site(host, page_host):
             return "own_site"
+    if host.endswith(cues.suffixes):
+        return "evidence:agency"
     path = parts.path.lower()
     if any(p in path for p in cues.shop_paths):
         return "not_evidence:shop"
+    if path.endswith(".pdf") or cues.link_words.search(anchor):
+        return "evidence:document"
     return "other"
 
 
@@ -130,7 +145,7 @@ def _pointers(unit: Unit, doc: Document, cues: EvidenceCues) -> _Pointers:
         found.append(Cue(m.start(), m.end(), m.group(0), "author_year", "evidence"))
         numbers.extend(_match_author_year(m.group(0), doc.references))
     for link in unit.links:
-        cls = classify_link(link.url, doc.url, cues)
+        cls = classify_link(link.url, doc.url, cues, link.text)
         if cls.startswith("evidence"):
             found.append(Cue(link.start, link.end, link.text, f"link:{cls.split(':')[1]}", "evidence"))
     for ident in find_identifiers(text):

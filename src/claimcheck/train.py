@@ -214,8 +214,12 @@ def _slim(pipeline) -> None:
                 del part.stop_words_
 
 
-def train(corpus: Path, out: Path, with_comparison: bool = False) -> dict:
-    """Train on the corpus, measure on held-out pages, then refit on every page and save."""
+def train(corpus: Path, out: Path, with_comparison: bool = False, held_out_only: bool = False) -> dict:
+    """Train on the corpus, measure on held-out pages, then refit on every page and save.
+
+    ``held_out_only`` saves a model fitted on the training pages alone, so that the whole pipeline
+    can be evaluated on the held-out pages (``claimcheck evaluate ... --model``).
+    """
     import sklearn
     import skops
     import skops.io as sio
@@ -226,6 +230,8 @@ def train(corpus: Path, out: Path, with_comparison: bool = False) -> dict:
     test_units = [u for u in units if u.doc in test_docs]
     params, cues = CANDIDATES[CHOSEN]
     held_out = _held_out(train_units, test_units, params, cues, tuned=True)
+    if held_out_only:
+        units = train_units
 
     thresholds = tune_thresholds(units, lambda: build_pipeline(**params), cues)
     final = build_pipeline(**params)
@@ -283,8 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
     parser.add_argument("--out", type=Path, default=Path("models"))
     parser.add_argument("--compare", action="store_true", help="also measure the candidate models and record them")
+    parser.add_argument(
+        "--held-out-only", action="store_true", help="fit on the training pages only, to evaluate the pipeline on the held-out ones"
+    )
     args = parser.parse_args(argv)
-    meta = train(args.corpus, args.out, args.compare)
+    meta = train(args.corpus, args.out, args.compare, args.held_out_only)
     keys = ("pages", "units", "label_counts", "thresholds", "held_out", "sentences_per_second", "model_bytes", "comparison")
     json.dump({k: meta[k] for k in keys if k in meta}, sys.stdout, indent=2)
     print()
