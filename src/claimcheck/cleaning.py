@@ -94,8 +94,11 @@ def _clean_html(page: Page) -> Document:
             "date": extracted.date,
             "canonical": extracted.url,
         }
+    fallback = _fallback_blocks(tree)
     if sum(len(b.text) for b in blocks) < _MIN_TEXT_CHARS:
-        blocks = _fallback_blocks(tree)
+        blocks = fallback
+    else:
+        blocks = _fill_gaps(blocks, fallback)
     blocks, entries = _split_references(blocks)
     if not entries:
         entries = _references_from_tree(tree)
@@ -276,46 +279,84 @@ _BOILERPLATE = re.compile(
 )
 
 
+_SKIP_TAGS = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "button", "select", "svg"}
+_HTML_BLOCKS = {
+    "h1": "heading",
+    "h2": "heading",
+    "h3": "heading",
+    "h4": "heading",
+    "h5": "heading",
+    "h6": "heading",
+    "p": "paragraph",
+    "li": "list_item",
+    "td": "table_cell",
+    "th": "table_cell",
+    "figcaption": "caption",
+    "dd": "paragraph",
+    "dt": "heading",
+    "summary": "heading",
+}
+
+
 def _fallback_blocks(tree) -> list[Block]:
-    """Content blocks by plain rules, for pages trafilatura finds nothing in."""
+    """Content blocks by plain rules: every block element outside the site chrome, in document order."""
     if tree is None:
         return []
-    for bad in tree.xpath("//script|//style|//noscript|//nav|//header|//footer|//aside|//form|//template"):
-        bad.drop_tree() if bad.getparent() is not None else None
-    for el in tree.xpath("//*[@class or @id]"):
-        if el.getparent() is None:
-            continue
-        label = f"{el.get('class', '')} {el.get('id', '')}"
-        if _BOILERPLATE.search(label) and el.tag not in ("html", "body", "main", "article"):
-            el.drop_tree()
-    roots = tree.xpath("//main|//article") or [tree]
     blocks: list[Block] = []
-    kinds = {
-        "h1": "heading",
-        "h2": "heading",
-        "h3": "heading",
-        "h4": "heading",
-        "h5": "heading",
-        "h6": "heading",
-        "p": "paragraph",
-        "li": "list_item",
-        "td": "table_cell",
-        "th": "table_cell",
-        "blockquote": "quote",
-        "figcaption": "caption",
-        "dd": "paragraph",
-        "dt": "paragraph",
-    }
-    for root in roots:
-        for el in root.iter(*kinds):
-            if any(anc.tag in kinds and anc.tag not in ("blockquote",) for anc in el.iterancestors()) and el.tag != "p":
+
+    def visit(el) -> None:
+        for child in el:
+            tag = child.tag if isinstance(child.tag, str) else ""
+            if not tag or tag in _SKIP_TAGS:
                 continue
-            builder = _Builder()
-            _walk_html(builder, el)
-            block = builder.block(kinds[el.tag])
-            if block:
-                blocks.append(block)
+            label = f"{child.get('class', '')} {child.get('id', '')}"
+            if tag not in ("main", "article") and label.strip() and _BOILERPLATE.search(label):
+                continue
+            if tag in _HTML_BLOCKS and not child.xpath(".//p|.//li|.//h2|.//h3|.//table"):
+                builder = _Builder()
+                _walk_html(builder, child)
+                block = builder.block(_HTML_BLOCKS[tag])
+                if block:
+                    blocks.append(block)
+            else:
+                visit(child)
+
+    body = tree.find("body")
+    visit(body if body is not None else tree)
     return blocks
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", "", text).lower()
+
+
+def _fill_gaps(extracted: list[Block], fallback: list[Block]) -> list[Block]:
+    """Add the blocks the extractor skipped inside the main content (FAQ lists, product tabs).
+
+    Only blocks between the first and last block the extractor kept are added, so headers,
+    comments and footers around the article stay out.
+    """
+    if len(extracted) < 2 or not fallback:
+        return extracted
+    joined = "\u0000".join(_norm(b.text) for b in extracted)
+    matched = [bool(_norm(b.text)) and _norm(b.text) in joined for b in fallback]
+    hits = [i for i, m in enumerate(matched) if m]
+    if len(hits) < 2:
+        return extracted
+    missing = [(i, fallback[i]) for i in range(hits[0], hits[-1]) if not matched[i] and len(fallback[i].text) >= 12]
+    if not missing:
+        return extracted
+    # place each extracted block at the position of its match in the fallback sequence
+    positions: list[float] = []
+    last = float(hits[0])
+    for block in extracted:
+        key = _norm(block.text)
+        where = next((i for i in hits if _norm(fallback[i].text) in key or key in _norm(fallback[i].text)), None)
+        last = float(where) if where is not None and where >= last else last
+        positions.append(last)
+    merged = [(pos, 0, n, b) for n, (pos, b) in enumerate(zip(positions, extracted))]
+    merged += [(float(i), 1, n, b) for n, (i, b) in enumerate(missing)]
+    return [b for *_, b in sorted(merged, key=lambda t: (t[0], t[1], t[2]))]
 
 
 def _walk_html(builder: _Builder, el) -> None:
