@@ -36,7 +36,6 @@ TRUSTED = (
     "numpy.dtype",
     "builtins.slice",
     "collections.defaultdict",
-    "claimcheck.classification.features_text",
 )
 
 

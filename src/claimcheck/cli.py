@@ -132,7 +132,7 @@ def train_command(corpus: Path, out: Path, compare: bool) -> None:
     sys.exit(train_main(["--corpus", str(corpus), "--out", str(out), *(["--compare"] if compare else [])]))
 
 
-@main.command("evaluate", context_settings={"ignore_unknown_options": False})
+@main.command("evaluate")
 @click.argument("gold", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--pages",

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from .datafiles import check_keys, compile_phrases, load
 from .errors import DataFileError
-from .records import Cue, Document, Evidence, Link, Reference, Unit
+from .records import Cue, Document, Evidence, Reference, Unit
 from .references import find_identifiers
 
 _NUMBERS = re.compile(r"\d{1,3}(?:\s*[\u2013\-]\s*\d{1,3})?")
@@ -92,7 +92,7 @@ def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | No
     host = (parts.hostname or "").lower().removeprefix("www.")
     if not host:
         return "own_site"
-    if find_identifiers(url) and any(i.kind in ("doi", "pmid", "pmcid", "nct") for i in find_identifiers(url)):
+    if any(i.kind in ("doi", "pmid", "pmcid", "nct") for i in find_identifiers(url)):
         return "evidence:literature"
     labels = host.split(".")
     for i in range(len(labels) - 1):
@@ -211,8 +211,3 @@ def find_evidence(doc: Document, units: tuple[Unit, ...], path: Path | None = No
         else:
             results.append(Evidence("none"))
     return tuple(results)
-
-
-def evidence_links(unit: Unit, page_url: str | None = None) -> tuple[tuple[Link, str], ...]:
-    """Each link of a unit with its class."""
-    return tuple((link, classify_link(link.url, page_url)) for link in unit.links)

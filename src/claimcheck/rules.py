@@ -136,11 +136,15 @@ def _has_object(text: str, cue: Cue, ruleset: RuleSet) -> bool:
 
 
 def _message(template: str, r: SentenceResult | None, spans: tuple[Cue, ...], n: int = 0) -> str:
-    cues = ", ".join(f"\u201c{c.text}\u201d" for c in spans if c.kind != "testimonial") or "its wording"
+    cues = ", ".join(f"\u201c{c.text}\u201d" for c in spans if c.kind != "testimonial") or "as a whole sentence"
     if r is None:
         return template.format(types="", strength="", evidence="", cues=cues, n=n)
     types = " and ".join(r.types) if r.types else "no"
-    return template.format(types=types, strength=r.strength or "", evidence=r.evidence.label, cues=cues, n=n)
+    evidence = _EVIDENCE_WORDS[r.evidence.label]
+    return template.format(types=types, strength=r.strength or "", evidence=evidence, cues=cues, n=n)
+
+
+_EVIDENCE_WORDS = {"cited": "a citation", "described": "evidence named only in words", "none": "no evidence given"}
 
 
 # -- page checks: each returns None (no finding) or (n, spans) ----------------------------------------
