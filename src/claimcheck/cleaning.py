@@ -1,9 +1,10 @@
 """Clean a page to its main content: blocks with inline links and citation markers, the reference
 list as entries, and the page's metadata.
 
-HTML goes through trafilatura's ``bare_extraction`` (links and formatting kept); where it finds
-nothing, a BeautifulSoup pass over the page's content elements takes over. Plain text is split into
-paragraphs at blank lines.
+HTML goes through trafilatura's ``bare_extraction`` (links and formatting kept). A plain lxml pass
+over the page's block elements, outside the site chrome, fills in what the extractor skipped between
+its first and last block (FAQ lists, product tabs), and takes over where it finds nothing. Plain text
+is split into paragraphs at blank lines.
 """
 
 from __future__ import annotations
