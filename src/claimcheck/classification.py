@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import ModelError
 from .records import Unit, Wording
+from .wording import has_strong_cue
 
 TYPES = ("efficacy", "safety", "mechanism")
 MODEL_FILE = "types.skops"
@@ -84,12 +85,23 @@ class StrengthModel:
     """The loaded strength classifier: words, wording-cue tokens and the lexicon rules' verdict."""
 
     pipeline: object
+    min_uncued_strong: float = 0.0  # least probability for "strong" when no strong cue was found
 
     def predict(self, units: tuple[Unit, ...] | list[Unit], wordings: list[Wording]) -> list[str]:
         """The strength label of each unit."""
         if not units:
             return []
-        return [str(label) for label in self.pipeline.predict([strength_text(u.text, u.unit, w) for u, w in zip(units, wordings)])]
+        texts = [strength_text(u.text, u.unit, w) for u, w in zip(units, wordings)]
+        labels = [str(label) for label in self.pipeline.predict(texts)]
+        uncued = [i for i, (label, w) in enumerate(zip(labels, wordings)) if label == "strong" and not has_strong_cue(w)]
+        if uncued:
+            # "strong" with no strong word in sight must be a confident call
+            proba = self.pipeline.predict_proba([texts[i] for i in uncued])
+            column = list(self.pipeline.classes_).index("strong")
+            for i, row in zip(uncued, proba):
+                if row[column] < self.min_uncued_strong:
+                    labels[i] = "moderate"
+        return labels
 
 
 def _load_skops(path: Path):
@@ -126,4 +138,5 @@ def load_models(path: Path | None = None) -> Models:
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"unreadable model metadata ({type(exc).__name__}: {exc})", str(meta_path)) from None
     types = TypeModel(_load_skops(directory / MODEL_FILE), labels, thresholds)
-    return Models(types, StrengthModel(_load_skops(directory / STRENGTH_FILE)))
+    strength = StrengthModel(_load_skops(directory / STRENGTH_FILE), float(meta.get("min_uncued_strong", 0.0)))
+    return Models(types, strength)
