@@ -82,6 +82,8 @@ def _clean_html(page: Page) -> Document:
             include_tables=True,
             include_comments=False,
             with_metadata=True,
+            # a date the page declares, not a year guessed from its text or references
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except RecursionError:
         raise InputError("the HTML is nested too deeply to read", page.source) from None

@@ -125,11 +125,13 @@ def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path)
 @click.option("--corpus", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("corpus"), show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("models"), show_default=True)
 @click.option("--compare", is_flag=True, help="Also measure the candidate models on held-out pages and record them.")
-def train_command(corpus: Path, out: Path, compare: bool) -> None:
+@click.option("--held-out-only", is_flag=True, help="Fit on the training pages only, to evaluate the pipeline on the held-out ones.")
+def train_command(corpus: Path, out: Path, compare: bool, held_out_only: bool) -> None:
     """Rebuild the model directory from the labelled corpus."""
     from .train import main as train_main
 
-    sys.exit(train_main(["--corpus", str(corpus), "--out", str(out), *(["--compare"] if compare else [])]))
+    flags = [*(["--compare"] if compare else []), *(["--held-out-only"] if held_out_only else [])]
+    sys.exit(train_main(["--corpus", str(corpus), "--out", str(out), *flags]))
 
 
 @main.command("evaluate")

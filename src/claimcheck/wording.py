@@ -165,7 +165,9 @@ def _enclosing_region(text: str, pos: int, lexicon: Lexicon) -> tuple[int, int] 
 def _is_testimonial(text: str, lexicon: Lexicon) -> bool:
     if not _QUOTE.search(text):
         return False
-    quoted = re.findall(r"[\"\u201c\u2018]([^\"\u201d\u2019]{8,})[\"\u201d\u2019]", text)
+    # double quotes, or single quotes that open after a space (so apostrophes do not end a quote)
+    quoted = re.findall(r"[\"\u201c]([^\"\u201c\u201d]{8,})[\"\u201d]", text)
+    quoted += re.findall(r"(?:^|\s)[\u2018']([^\u2018]{8,}?)[\u2019'](?=\s|[.,!?]|$)", text)
     body = " ".join(quoted) if quoted else ""
     if not body:
         return False
