@@ -206,3 +206,34 @@ def test_a_server_that_stalls_mid_body(stalling_server):
     err = error_of(stalling_server, Options(connect_timeout=2, read_timeout=0.5, total_timeout=5))
     assert isinstance(err, FetchError) and "timed out" in str(err)
     assert time.monotonic() - start < 4
+
+
+def test_brotli_body_is_decoded(httpserver):
+    import brotli
+
+    url = serve(httpserver, "/br", brotli.compress(GOOD_PAGE.encode()), headers={"Content-Encoding": "br"})
+    assert claimcheck.check_url(url, FAST).sentences[0].text == "Kombucha and gut health"
+
+
+def test_charset_detected_when_nothing_declares_it(httpserver):
+    text = "<html><body><article><p>Les patients disent que la cure thermale est très efficace et sans danger pour les enfants, selon la clinique qui la propose depuis vingt ans à Évian.</p></article></body></html>"
+    url = serve(httpserver, "/latin1", text.encode("latin-1"), content_type="text/html")
+    report = claimcheck.check_url(url, FAST)
+    assert "très efficace" in report.sentences[0].text
+    assert report.language == "fr" and not report.classified
+
+
+def test_metadata_is_recorded(httpserver):
+    page = (
+        "<html lang='en'><head><title>Sauna guide</title><link rel='canonical' href='https://spa.example/sauna'>"
+        "<meta name='author' content='Ines Moreau'><meta property='article:published_time' content='2024-02-11'></head>"
+        "<body><article><p>Regular sauna sessions are a powerful way to flush toxins and they are completely safe.</p></article></body></html>"
+    )
+    report = claimcheck.check_url(serve(httpserver, "/meta", page), FAST)
+    assert (report.title, report.author, report.date, report.canonical, report.language) == (
+        "Sauna guide",
+        "Ines Moreau",
+        "2024-02-11",
+        "https://spa.example/sauna",
+        "en",
+    )

@@ -93,7 +93,7 @@ def score(pairs: list[tuple[GoldUnit, SentenceResult | None]]) -> dict:
         tp = sum(1 for g, p in main if t in g.types and p is not None and t in p.types)
         fp = sum(1 for g, p in main if t not in g.types and p is not None and t in p.types)
         fn = sum(1 for g, p in main if t in g.types and (p is None or t not in p.types))
-        types[t] = _prf(tp, fp, fn)
+        types[t] = {**_prf(tp, fp, fn), "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": len(main) - tp - fp - fn}}
     types["macro_f1"] = round(sum(types[t]["f1"] for t in TYPES) / len(TYPES), 3)
     claims = [(g, p) for g, p in main if g.types]
     strength = _multiclass(
@@ -151,6 +151,10 @@ def render(result: dict, fmt: str = "text") -> str:
         f"flag      P {o['flag']['precision']:.3f}  R {o['flag']['recall']:.3f}  F1 {o['flag']['f1']:.3f}  (gold {o['flag']['support']})"
     )
     lines.append(f"types     macro-F1 {o['types']['macro_f1']:.3f}  " + "  ".join(f"{t} {o['types'][t]['f1']:.3f}" for t in TYPES))
+    lines.append(
+        "          confusion (tp fp fn tn): "
+        + "; ".join(f"{t}: " + " ".join(str(o["types"][t]["confusion"][k]) for k in ("tp", "fp", "fn", "tn")) for t in TYPES)
+    )
     for name, labels in (("strength", ("strong", "moderate", "hedged")), ("evidence", ("cited", "described", "none"))):
         lines.append(f"{name:9} macro-F1 {o[name]['macro_f1']:.3f}  " + "  ".join(f"{k} {o[name][k]['f1']:.3f}" for k in labels))
         lines.append(
