@@ -341,8 +341,10 @@ def _fill_gaps(extracted: list[Block], fallback: list[Block]) -> list[Block]:
     """
     if len(extracted) < 2 or not fallback:
         return extracted
-    joined = "\u0000".join(_norm(b.text) for b in extracted)
-    matched = [bool(_norm(b.text)) and _norm(b.text) in joined for b in fallback]
+    kept = [_norm(b.text) for b in extracted]
+    found = [_norm(b.text) for b in fallback]
+    joined = "\u0000".join(kept)
+    matched = [bool(text) and text in joined for text in found]
     hits = [i for i, m in enumerate(matched) if m]
     if len(hits) < 2:
         return extracted
@@ -351,12 +353,11 @@ def _fill_gaps(extracted: list[Block], fallback: list[Block]) -> list[Block]:
         return extracted
     # place each extracted block at the position of its match in the fallback sequence
     positions: list[float] = []
-    last = float(hits[0])
-    for block in extracted:
-        key = _norm(block.text)
-        where = next((i for i in hits if _norm(fallback[i].text) in key or key in _norm(fallback[i].text)), None)
-        last = float(where) if where is not None and where >= last else last
-        positions.append(last)
+    last = hits[0]
+    for key in kept:
+        where = next((i for i in hits if i >= last and (found[i] in key or key in found[i])), None)
+        last = where if where is not None else last
+        positions.append(float(last))
     merged = [(pos, 0, n, b) for n, (pos, b) in enumerate(zip(positions, extracted))]
     merged += [(float(i), 1, n, b) for n, (i, b) in enumerate(missing)]
     return [b for *_, b in sorted(merged, key=lambda t: (t[0], t[1], t[2]))]

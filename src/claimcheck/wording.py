@@ -27,6 +27,7 @@ class Lexicon:
     """The compiled wording lexicon."""
 
     categories: tuple[tuple[str, str, bool, re.Pattern[str]], ...]
+    effects: dict[str, str]  # cue kind -> strong | hedged | none
     negator: re.Pattern[str]
     opener: re.Pattern[str]
     first_person: frozenset[str]
@@ -48,8 +49,11 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         categories.append((cat, entry["effect"], bool(entry.get("negatable", False)), compile_phrases(entry["phrases"], here)))
     testimonial = data["testimonial"]
     check_keys(testimonial, f"{where}: testimonial", {"first_person", "benefit_words"})
+    effects = {cat: effect for cat, effect, _, _ in categories}
+    effects.update({"denial": "hedged", "testimonial": "strong"})
     return Lexicon(
         categories=tuple(categories),
+        effects=effects,
         negator=compile_phrases(data["negators"], f"{where}: negators"),
         opener=compile_phrases(data["clause_openers"], f"{where}: clause_openers"),
         first_person=frozenset(w.lower() for w in testimonial["first_person"]),
@@ -83,8 +87,7 @@ def rate(unit: Unit, lexicon: Lexicon | None = None) -> Wording:
     lexicon = lexicon or load_lexicon()
     text = unit.text
     cues = find_cues(text, lexicon)
-    effects = {cat: effect for cat, effect, _, _ in lexicon.categories}
-    effects.update({"denial": "hedged", "testimonial": "strong"})
+    effects = lexicon.effects
     strong = [c for c in cues if effects.get(c.kind) == "strong"]
     hedges = [c for c in cues if effects.get(c.kind) == "hedged"]
     scopes = [_scope(text, h, lexicon) for h in hedges]
@@ -104,8 +107,7 @@ def rate(unit: Unit, lexicon: Lexicon | None = None) -> Wording:
 def has_strong_cue(wording: Wording, lexicon: Lexicon | None = None) -> bool:
     """Whether any cue found in the unit is a strong one (boosters, hype, absolute safety...)."""
     lexicon = lexicon or load_lexicon()
-    strong = {cat for cat, effect, _, _ in lexicon.categories if effect == "strong"} | {"testimonial"}
-    return bool(strong & set(wording.kinds))
+    return any(lexicon.effects.get(kind) == "strong" for kind in wording.kinds)
 
 
 def relabel(wording: Wording, label: str, lexicon: Lexicon | None = None) -> Wording:
@@ -113,9 +115,7 @@ def relabel(wording: Wording, label: str, lexicon: Lexicon | None = None) -> Wor
     if label == wording.label:
         return wording
     lexicon = lexicon or load_lexicon()
-    effects = {cat: effect for cat, effect, _, _ in lexicon.categories}
-    effects.update({"denial": "hedged", "testimonial": "strong"})
-    kept = tuple(c for c in wording.found if effects.get(c.kind) == label or c.kind == "pseudo_hedge")
+    kept = tuple(c for c in wording.found if lexicon.effects.get(c.kind) == label or c.kind == "pseudo_hedge")
     return Wording(label, kept, wording.kinds, wording.found)
 
 
