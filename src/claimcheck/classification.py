@@ -7,10 +7,12 @@ loading accepts only the scikit-learn and numpy types that pipeline is built fro
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+import numpy as np
 
 from .errors import ModelError
 from .records import Unit, Wording
@@ -59,12 +61,49 @@ def model_dir(path: Path | None = None) -> Path:
 
 
 @dataclass(frozen=True)
+class LinearScorer:
+    """The fitted vectorizers and stacked coefficients of a linear pipeline.
+
+    Scoring through them gives the pipeline's ``decision_function`` without scikit-learn's
+    per-call overhead (validation, FeatureUnion dispatch), which dominates on one page's units.
+    """
+
+    vectorizers: tuple
+    coef: np.ndarray  # (features, outputs)
+    intercept: np.ndarray
+    classes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, pipeline) -> LinearScorer:
+        features, model = pipeline.steps[0][1], pipeline.steps[-1][1]
+        vectorizers = tuple(t for _, t in features.transformer_list) if hasattr(features, "transformer_list") else (features,)
+        if hasattr(model, "estimators_"):  # one-vs-rest: one binary model per label
+            coef = np.vstack([e.coef_ for e in model.estimators_]).T
+            intercept = np.concatenate([e.intercept_ for e in model.estimators_])
+            classes: tuple = tuple(range(len(model.estimators_)))
+        else:
+            coef, intercept, classes = model.coef_.T, model.intercept_, tuple(str(c) for c in model.classes_)
+        return cls(vectorizers, np.ascontiguousarray(coef), intercept, classes)
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Decision scores, one row per text."""
+        from scipy.sparse import hstack
+
+        x = hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
+        return np.asarray(x @ self.coef) + self.intercept
+
+
+@dataclass(frozen=True)
 class TypeModel:
     """The loaded claim-type classifier and its per-label thresholds."""
 
     pipeline: object
     labels: tuple[str, ...]
     thresholds: tuple[float, ...]
+    linear: LinearScorer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "linear", LinearScorer.of(self.pipeline))
 
     def predict(self, units: tuple[Unit, ...] | list[Unit], cue_kinds: list[tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
         """The claim types of each unit, in the order of TYPES; ``cue_kinds`` are the wording cues found in each."""
@@ -72,7 +111,7 @@ class TypeModel:
             return []
         kinds = cue_kinds or [()] * len(units)
         texts = [features_text(u.text, u.unit, k) for u, k in zip(units, kinds)]
-        scores = self.pipeline.decision_function(texts)
+        scores = self.linear.scores(texts)
         out = []
         for row in scores:
             chosen = {label for label, s, t in zip(self.labels, row, self.thresholds) if s >= t}
@@ -86,18 +125,25 @@ class StrengthModel:
 
     pipeline: object
     min_uncued_strong: float = 0.0  # least probability for "strong" when no strong cue was found
+    linear: LinearScorer = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "linear", LinearScorer.of(self.pipeline))
 
     def predict(self, units: tuple[Unit, ...] | list[Unit], wordings: list[Wording]) -> list[str]:
         """The strength label of each unit."""
         if not units:
             return []
         texts = [strength_text(u.text, u.unit, w) for u, w in zip(units, wordings)]
-        labels = [str(label) for label in self.pipeline.predict(texts)]
+        scores = self.linear.scores(texts)
+        labels = [self.linear.classes[i] for i in scores.argmax(axis=1)]
         uncued = [i for i, (label, w) in enumerate(zip(labels, wordings)) if label == "strong" and not has_strong_cue(w)]
         if uncued:
             # "strong" with no strong word in sight must be a confident call
-            proba = self.pipeline.predict_proba([texts[i] for i in uncued])
-            column = list(self.pipeline.classes_).index("strong")
+            rows = scores[uncued]
+            proba = np.exp(rows - rows.max(axis=1, keepdims=True))
+            proba /= proba.sum(axis=1, keepdims=True)  # the multinomial model's predict_proba
+            column = self.linear.classes.index("strong")
             for i, row in zip(uncued, proba):
                 if row[column] < self.min_uncued_strong:
                     labels[i] = "moderate"
