@@ -56,3 +56,11 @@ def test_help_has_examples_and_version():
     assert out.returncode == 0 and b"Examples:" in out.stdout and b"Exit codes:" in out.stdout
     version = run("--version")
     assert version.returncode == 0 and b"claimcheck, version" in version.stdout
+
+
+def test_a_host_name_without_scheme_gets_a_hint():
+    out = run("www.clinic.example/blog/ldn")
+    assert out.returncode == 2
+    assert out.stderr.decode().strip() == (
+        "claimcheck: www.clinic.example/blog/ldn: no such file (for a web page, give the URL with http:// or https://)"
+    )

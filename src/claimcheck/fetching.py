@@ -105,7 +105,9 @@ def read_file(path: str | Path, options: Options | None = None) -> Page:
     p = Path(path)
     source = str(path)
     if not p.exists():
-        raise InputError("no such file", source)
+        looks_like_host = re.match(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+(?:/|$)", source) and not p.suffix.lower().startswith((".htm", ".txt"))
+        hint = " (for a web page, give the URL with http:// or https://)" if looks_like_host else ""
+        raise InputError(f"no such file{hint}", source)
     if p.is_dir():
         raise InputError("is a directory, not a page", source)
     try:
