@@ -17,7 +17,7 @@ from .errors import (
 )
 from .options import Options
 from .pipeline import check_file, check_html, check_page, check_source, check_text, check_url
-from .records import Evidence, Finding, Reference, Report, SentenceResult, Wording
+from .records import Evidence, Finding, Page, Reference, Report, SentenceResult, Wording
 from .report import to_dict, to_json
 from .version import __version__
 
@@ -31,6 +31,7 @@ __all__ = [
     "InputError",
     "ModelError",
     "Options",
+    "Page",
     "Reference",
     "Report",
     "SentenceResult",
