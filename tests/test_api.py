@@ -16,6 +16,7 @@ def test_public_names_are_pinned():
             "Finding",
             "InputError",
             "ModelError",
+            "Page",
             "Options",
             "Reference",
             "Report",
