@@ -71,7 +71,7 @@ _ABBREVIATIONS = (
     "Suppl.",
 )
 _BRACKET_MARKER = re.compile(r"\[\s*\d{1,3}(?:\s*[,\u2013\-]\s*\d{1,3})*\s*\]")
-_UNIT_OF = {"heading": "heading", "list_item": "list_item"}
+_WHOLE_UNITS = {"heading", "list_item"}  # units of their own, never split
 
 
 @lru_cache(maxsize=1)
@@ -88,30 +88,17 @@ def _nlp():
 def segment(doc: Document) -> tuple[Unit, ...]:
     """Every unit of the document's main content, in document order."""
     nlp = _nlp()
+    prose = [(b, block) for b, block in enumerate(doc.blocks) if block.kind not in _WHOLE_UNITS]
+    masked = [_mask(block) for _, block in prose]
+    # sentence-split all paragraph-like blocks in one batch
+    spans = {b: _sentence_spans(parsed, text) for (b, _), parsed, text in zip(prose, nlp.pipe(masked), masked)}
     units: list[Unit] = []
-    pending: list[tuple[int, Block]] = []
     for b, block in enumerate(doc.blocks):
-        if block.kind in _UNIT_OF:
-            units.append(_unit(len(units), b, block, 0, len(block.text), _UNIT_OF[block.kind]))
+        if b in spans:
+            units.extend(_unit(len(units) + k, b, block, start, end, "sentence") for k, (start, end) in enumerate(spans[b]))
         else:
-            pending.append((b, block))
-    # sentence-split the paragraph-like blocks in one batch, then merge back in order
-    masked = [_mask(block) for _, block in pending]
-    spans_per_block = [_sentence_spans(parsed, text) for parsed, text in zip(nlp.pipe(masked), masked)]
-    split = {b: (block, spans) for (b, block), spans in zip(pending, spans_per_block)}
-    ordered: list[Unit] = []
-    heads = iter(units)
-    head = next(heads, None)
-    for b in range(len(doc.blocks)):
-        if head is not None and head.block == b:
-            ordered.append(head)
-            head = next(heads, None)
-            continue
-        if b in split:
-            block, spans = split[b]
-            for start, end in spans:
-                ordered.append(_unit(0, b, block, start, end, "sentence"))
-    return tuple(Unit(i, u.block, u.text, u.unit, u.links, u.markers) for i, u in enumerate(ordered))
+            units.append(_unit(len(units), b, block, 0, len(block.text), block.kind))
+    return tuple(units)
 
 
 def _mask(block: Block) -> str:

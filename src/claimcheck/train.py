@@ -149,13 +149,14 @@ def _held_out(train_units, test_units, params, cues, tuned: bool) -> dict:
     return {"thresholds": thresholds, **per_label_scores(y_test, _apply(model.decision_function(x_test), thresholds))}
 
 
-def compare(units: list[GoldUnit], train_docs: set[str], test_docs: set[str]) -> dict:
+def compare(units: list[GoldUnit], train_docs: set[str], test_docs: set[str], chosen: dict) -> dict:
     """Held-out scores of each candidate type model, and of the strength model against the lexicon."""
     train_units = [u for u in units if u.doc in train_docs]
     test_units = [u for u in units if u.doc in test_docs]
     out: dict = {"types": {}}
     for name, (params, cues) in CANDIDATES.items():
-        out["types"][name] = _held_out(train_units, test_units, params, cues, tuned=True)["macro_f1"]
+        scores = chosen if name == CHOSEN else _held_out(train_units, test_units, params, cues, tuned=True)
+        out["types"][name] = scores["macro_f1"]
     out["types"][CHOSEN + " (threshold 0)"] = _held_out(train_units, test_units, CANDIDATES[CHOSEN][0], True, tuned=False)["macro_f1"]
     return out
 
@@ -281,7 +282,7 @@ def train(corpus: Path, out: Path, with_comparison: bool = False, held_out_only:
         },
     }
     if with_comparison:
-        meta["comparison"] = {**compare(units, train_docs, test_docs), "strength": held_out_strength}
+        meta["comparison"] = {**compare(units, train_docs, test_docs, held_out), "strength": held_out_strength}
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
 
