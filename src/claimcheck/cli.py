@@ -153,3 +153,94 @@ def evaluate_command(gold, pages, fmt, model_path) -> None:
         click.echo(f"claimcheck: {exc}", err=True)
         sys.exit(exc.exit_code)
     click.echo(render(result, fmt))
+
+
+AUDIT_EXAMPLES = """
+\b
+Examples:
+  claimcheck audit urls.txt --out audit/
+  claimcheck audit --sitemap https://clinic.example/sitemap.xml --out audit/
+  claimcheck audit --crawl https://clinic.example/blog/ --max-pages 500 --out audit/
+  claimcheck audit ./saved-pages/ --out audit/
+  claimcheck audit crawl.warc.gz --out audit/ --jobs 2
+  claimcheck audit urls.txt --out audit/ --engine dask --scheduler tcp://host:8786
+
+\b
+Rerun the same command to resume a stopped audit: finished pages are kept, failed ones retried.
+OUT holds reports.jsonl (one report per page), audit.sqlite (pages, sentences, findings),
+summary.csv, pages.csv, sites.csv and cache/ (the fetched pages).
+
+\b
+Exit codes:
+  0  every page checked (or skipped by robots.txt); no finding at or above --fail-on
+  1  a finding at or above --fail-on
+  2  bad input, or some pages failed (listed in pages.csv; rerun to retry them)
+  3  a broken installation: model or data file missing or invalid
+  130 interrupted (rerun to resume)
+"""
+
+
+@main.command("audit", epilog=AUDIT_EXAMPLES)
+@click.argument("sources", nargs=-1)
+@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("audit"), show_default=True, help="Output folder.")
+@click.option("--sitemap", "sitemaps", multiple=True, metavar="URL|FILE", help="A sitemap or sitemap index (gzipped or not).")
+@click.option("--crawl", "crawls", multiple=True, metavar="URL", help="Crawl the site from this URL, staying under its folder.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="The most pages the audit holds.")
+@click.option("--max-depth", type=click.IntRange(min=0), default=5, show_default=True, help="Links followed from a crawl's start.")
+@click.option("--any-path", is_flag=True, help="Let a crawl leave the start URL's folder (never the site).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes checking pages.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786); default: a LocalCluster of --jobs workers.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Fetches in flight in all.")
+@click.option("--per-host", type=click.IntRange(min=1), default=2, show_default=True, help="Fetches in flight per host.")
+@click.option("--delay", type=click.FloatRange(min=0), default=0.0, show_default=True, help="Seconds between requests to one host.")
+@click.option("--retries", type=click.IntRange(min=0), default=2, show_default=True, help="Retries for timeouts, 429 and 5xx.")
+@click.option("--ignore-robots", is_flag=True, help="Do not read robots.txt (only for sites you may audit regardless).")
+@click.option("--cache", type=click.Path(file_okay=False, path_type=Path), help="Folder of fetched pages (default OUT/cache).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write fetched pages.")
+@click.option("--fail-on", type=click.Choice(["high", "medium", "low", "never"]), default="never", show_default=True)
+@click.option("--max-bytes", type=click.IntRange(min=1), default=Options.max_bytes, show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=Options.total_timeout, show_default=True)
+@click.option("--model", "model_path", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when stderr is a terminal).")
+def audit_command(sources, out, sitemaps, crawls, max_pages, max_depth, any_path, jobs, engine, scheduler, concurrency, per_host,
+                  delay, retries, ignore_robots, cache, no_cache, fail_on, max_bytes, timeout, model_path, progress) -> None:
+    """Audit many pages: URL lists, sitemaps, a crawl, folders of saved pages, WARC files."""
+    from rich.console import Console
+
+    from .audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_summary
+    from .audit.display import ProgressBar, render_summary
+    from .rules import SEVERITY_RANK
+
+    options = Options(max_bytes=max_bytes, total_timeout=timeout, read_timeout=min(Options.read_timeout, timeout), model_path=model_path)
+    config = AuditConfig(
+        jobs=jobs, engine=engine, scheduler=scheduler, concurrency=concurrency, max_pages=max_pages, max_depth=max_depth,
+        any_path=any_path, cache=cache, use_cache=not no_cache, options=options,
+        politeness=Politeness(per_host=per_host, delay=delay, retries=retries, obey_robots=not ignore_robots),
+    )
+    inputs = AuditInputs(tuple(sources), tuple(sitemaps), tuple(crawls))
+    err = Console(stderr=True)
+    show = err.is_terminal if progress is None else progress
+    try:
+        if show:
+            with ProgressBar(err) as bar:
+                result = audit(inputs, out, config, progress=bar)
+        else:
+            result = audit(inputs, out, config)
+        summary = site_summary(out)
+        write_summary(out, summary)
+    except ClaimcheckError as exc:
+        click.echo(f"claimcheck: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo(f"claimcheck: {out}: interrupted; finished pages are saved, rerun the same command to resume", err=True)
+        sys.exit(130)
+    render_summary(summary, Console(highlight=False))
+    click.echo(f"results in {out}/: reports.jsonl, audit.sqlite, summary.csv, pages.csv, sites.csv")
+    if result.replayed:
+        click.echo(f"recovered {result.replayed} pages written just before the last run stopped", err=True)
+    if result.failed:
+        sys.exit(EXIT_INPUT)
+    worst = max((SEVERITY_RANK.get(s, 0) for s in summary.severities), default=0)
+    if fail_on != "never" and worst >= SEVERITY_RANK[fail_on]:
+        sys.exit(EXIT_FINDINGS)

@@ -39,7 +39,25 @@ class TooLargeError(InputError):
 
 
 class FetchError(ClaimcheckError):
-    """The page could not be fetched: DNS, connection, timeout, HTTP status or redirects."""
+    """The page could not be fetched: DNS, connection, timeout, HTTP status or redirects.
+
+    ``status`` is the HTTP status when there was one; ``retry_after`` the seconds the server asked
+    to wait (Retry-After); ``transient`` tells whether trying again later may succeed (timeouts,
+    refused connections, 429 and 5xx).
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        source: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+        transient: bool = False,
+    ) -> None:
+        super().__init__(reason, source)
+        self.status = status
+        self.retry_after = retry_after
+        self.transient = transient
 
 
 class DataFileError(ClaimcheckError):

@@ -7,6 +7,8 @@ whatever the input was.
 from __future__ import annotations
 
 import codecs
+import datetime
+import email.utils
 import re
 import sys
 import time
@@ -22,6 +24,7 @@ from .version import __version__
 
 HTML_TYPES = {"text/html", "application/xhtml+xml", "application/xml", "text/xml"}
 TEXT_TYPES = {"text/plain", "text/markdown"}
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 _HTML_SNIFF = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|div|p|article|meta|title)\b", re.I | re.S)
 
@@ -47,7 +50,14 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
     try:
         with client.stream("GET", url) as response:
             if response.status_code >= 400:
-                raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".rstrip(), url)
+                status = response.status_code
+                raise FetchError(
+                    f"HTTP {status} {response.reason_phrase}".rstrip(),
+                    url,
+                    status=status,
+                    retry_after=retry_after_seconds(response.headers.get("retry-after")),
+                    transient=status in TRANSIENT_STATUSES,
+                )
             content_type = response.headers.get("content-type", "")
             mime = content_type.split(";")[0].strip().lower()
             kind = _kind_for(mime, url)
@@ -61,7 +71,7 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
                 if size > options.max_bytes:
                     raise TooLargeError(_too_large(size, options.max_bytes, more=True), url)
                 if time.monotonic() > deadline:
-                    raise FetchError(f"timed out: the whole fetch took over {options.total_timeout:g} s", url)
+                    raise FetchError(f"timed out: the whole fetch took over {options.total_timeout:g} s", url, transient=True)
                 chunks.append(chunk)
             body = b"".join(chunks)
             final_url = str(response.url)
@@ -69,11 +79,14 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
     except httpx.TooManyRedirects:
         raise FetchError(f"too many redirects (more than {options.max_redirects}); a redirect loop?", url) from None
     except httpx.ConnectTimeout:
-        raise FetchError(f"timed out connecting (after {options.connect_timeout:g} s)", url) from None
+        raise FetchError(f"timed out connecting (after {options.connect_timeout:g} s)", url, transient=True) from None
     except httpx.ReadTimeout:
-        raise FetchError(f"timed out reading (no data for {options.read_timeout:g} s)", url) from None
+        raise FetchError(f"timed out reading (no data for {options.read_timeout:g} s)", url, transient=True) from None
     except httpx.ConnectError as exc:
-        raise FetchError(_connect_reason(exc), url) from None
+        reason = _connect_reason(exc)
+        raise FetchError(reason, url, transient=reason == "connection refused") from None
+    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+        raise FetchError(f"the connection broke ({type(exc).__name__})", url, transient=True) from None
     except httpx.DecodingError as exc:
         raise InputError(f"the compressed body could not be decoded ({exc})", url) from None
     except httpx.HTTPError as exc:
@@ -84,6 +97,32 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
     if kind is None:
         kind = _sniff(body, url)
     return _decode(body, source=url, kind=kind, url=final_url, content_type=mime or None, declared=header_charset)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date); None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
+
+
+def page_from_body(body: bytes, url: str, content_type: str | None = None, final_url: str | None = None) -> Page:
+    """Decode a body fetched elsewhere (an archive record, a cache) as fetch_url would."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    charset = None
+    if content_type and "charset=" in content_type.lower():
+        charset = content_type.lower().split("charset=", 1)[1].split(";")[0].strip().strip("\"'") or None
+    kind = _kind_for(mime, url) or _sniff(body, url)
+    return _decode(body, source=url, kind=kind, url=final_url or url, content_type=mime or None, declared=charset)
 
 
 def make_client(options: Options) -> httpx.Client:

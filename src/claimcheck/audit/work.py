@@ -1,0 +1,154 @@
+"""The page function every engine runs: check one page with the single-page pipeline.
+
+A worker gets a :class:`Task` (a page already fetched or read) and returns an :class:`Outcome`
+holding the report as its JSONL line plus the rows of the query tables. Nothing here touches the
+network or the output directory, so the same function runs in a local process pool or on a Dask
+cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import urldefrag, urljoin
+
+from ..errors import ClaimcheckError
+from ..options import Options
+from ..pipeline import check_page
+from ..records import Page
+from ..report import max_severity, to_dict
+
+SKIPPED_SUFFIXES = (
+    ".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".ico", ".css", ".js", ".json", ".xml", ".zip", ".gz",
+    ".mp3", ".mp4", ".mov", ".avi", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".woff", ".woff2", ".ttf",
+)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One page to check; ``scope`` (crawls only) is the URL prefix whose links are reported back."""
+
+    key: str
+    page: Page
+    scope: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What checking one page produced: the JSONL line and table rows, or the error."""
+
+    key: str
+    ok: bool
+    line: str | None = None
+    page_row: tuple = ()
+    sentence_rows: tuple[tuple, ...] = ()
+    finding_rows: tuple[tuple, ...] = ()
+    links: tuple[str, ...] = ()
+    error: str | None = None
+    exit_code: int = 0
+    seconds: float = 0.0
+
+
+def check_task(task: Task, options: Options | None = None) -> Outcome:
+    """Check one page; every error becomes a failed Outcome, never an exception."""
+    start = time.perf_counter()
+    try:
+        report = check_page(task.page, options)
+        record = {"key": task.key, **to_dict(report)}
+        record["summary"]["max_severity"] = max_severity(report)
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        page_row, sentence_rows, finding_rows = rows_from_record(record)
+        links = page_links(task.page, task.scope) if task.scope else ()
+    except ClaimcheckError as exc:
+        return Outcome(task.key, False, error=exc.reason, exit_code=exc.exit_code, seconds=time.perf_counter() - start)
+    except Exception as exc:  # a bug must not lose the page or stop the run
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        return Outcome(task.key, False, error=reason, exit_code=4, seconds=time.perf_counter() - start)
+    return Outcome(task.key, True, line, page_row, sentence_rows, finding_rows, links, seconds=time.perf_counter() - start)
+
+
+def check_tasks(tasks: list[Task], options: Options | None = None) -> list[Outcome]:
+    """Check a partition of pages (the unit a Dask task runs)."""
+    return [check_task(t, options) for t in tasks]
+
+
+def rows_from_record(record: dict) -> tuple[tuple, tuple[tuple, ...], tuple[tuple, ...]]:
+    """The pages, sentences and findings rows of one JSONL record.
+
+    pages:     (title, language, units, claims, flagged, findings, max_severity)
+    sentences: (page_key, idx, text, types, strength, evidence, flagged)
+    findings:  (page_key, sentence_idx or None, rule, severity, message, phrase)
+    """
+    key = record["key"]
+    summary = record["summary"]
+    page_row = (
+        record.get("title"),
+        record.get("language"),
+        summary["units"],
+        summary["claims"],
+        summary["flagged"],
+        sum(summary["findings"].values()),
+        summary.get("max_severity"),
+    )
+    sentences = []
+    findings = []
+    for f in record["findings"]:
+        findings.append((key, None, f["rule"], f["severity"], f["message"], _phrase(f)))
+    for s in record["sentences"]:
+        sentences.append((key, s["index"], s["text"], ",".join(s["types"]), s["strength"], s["evidence"], int(s["flagged"])))
+        for f in s["findings"]:
+            findings.append((key, s["index"], f["rule"], f["severity"], f["message"], _phrase(f)))
+    return page_row, tuple(sentences), tuple(findings)
+
+
+def _phrase(finding: dict) -> str | None:
+    words = [span["text"].strip().lower() for span in finding.get("spans", ()) if span.get("text", "").strip()]
+    return "; ".join(dict.fromkeys(words)) or None
+
+
+def page_links(page: Page, scope: str) -> tuple[str, ...]:
+    """The page's links (whole page, chrome included) that fall under ``scope``, absolute and without fragments."""
+    if page.kind != "html" or not page.url:
+        return ()
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.document_fromstring(page.text)
+    except (ValueError, TypeError):  # lxml's errors for unparsable documents
+        return ()
+    base = page.url
+    for href in tree.xpath("//base/@href")[:1]:
+        base = urljoin(base, href.strip())
+    seen: dict[str, None] = {}
+    for anchor in tree.xpath("//a[@href]"):
+        if "nofollow" in (anchor.get("rel") or "").lower():
+            continue
+        href = anchor.get("href", "").strip()
+        if not href or href.startswith(("mailto:", "tel:", "javascript:", "#")):
+            continue
+        url = normalize_url(urljoin(base, href))
+        if url and url.startswith(scope) and not url.lower().split("?")[0].endswith(SKIPPED_SUFFIXES):
+            seen.setdefault(url, None)
+    return tuple(seen)
+
+
+def normalize_url(url: str) -> str | None:
+    """The form a URL is keyed by: no fragment, lower-case scheme and host, no default port, a path."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    url, _ = urldefrag(url.strip())
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
+        host = f"{host}:{port}"
+    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
