@@ -42,7 +42,7 @@ def is_url(source: str) -> bool:
 def fetch_url(url: str, options: Options | None = None, client: httpx.Client | None = None) -> Page:
     """Fetch an http(s) URL and decode its body; raise FetchError or InputError with the reason."""
     options = options or Options()
-    _check_url(url)
+    check_url(url)
     owned = client is None
     if client is None:
         client = make_client(options)
@@ -191,7 +191,8 @@ def page_from_text(text: str, source: str = "<text>") -> Page:
     return Page(source=source, text=text, kind="text")
 
 
-def _check_url(url: str) -> None:
+def check_url(url: str) -> None:
+    """Raise InputError unless ``url`` is an http(s) URL with a host name and a valid port."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError("malformed URL (expected http:// or https:// and a host name)", url)

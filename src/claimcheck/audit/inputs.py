@@ -110,6 +110,13 @@ def warc_rows(path: str | Path) -> Iterator[Row]:
 
     try:
         with open(path, "rb") as fh:
+            head = fh.read(16)
+            if head[:2] == b"\x1f\x8b":
+                with gzip.open(path, "rb") as unzipped:
+                    head = unzipped.read(16)
+            if not head.startswith((b"WARC/", b"filedesc://")):
+                raise InputError("not a WARC file (it does not start with a WARC or ARC record)", str(path))
+            fh.seek(0)
             records = ArchiveIterator(fh, arc2warc=True)
             for record in records:
                 if record.rec_type not in ("response", "resource"):
@@ -128,7 +135,7 @@ def warc_rows(path: str | Path) -> Iterator[Row]:
     except ArchiveLoadFailed as exc:
         raise InputError(f"not a readable WARC file ({exc.msg})", str(path)) from None
     except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read the WARC file ({exc})", str(path)) from None
+        raise InputError(f"not a readable WARC file ({exc})", str(path)) from None
 
 
 def _record_status(record) -> tuple[int | None, str | None]:

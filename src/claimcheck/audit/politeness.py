@@ -17,18 +17,21 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 from protego import Protego
 
 from ..errors import FetchError
-from ..fetching import fetch_url, make_client, user_agent
+from ..fetching import TRANSIENT_STATUSES, check_url, fetch_url, make_client, retry_after_seconds, user_agent
 from ..options import Options
 from ..records import Page
 
 ROBOTS_MAX_BYTES = 512 * 1024
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,33 @@ class PoliteFetcher:
     # -- fetching ---------------------------------------------------------------------------------
     def fetch_page(self, url: str) -> Page:
         """Fetch a page with retries; raise RobotsDisallowed or the last ClaimcheckError."""
+        return self._with_retries(url, lambda: fetch_url(url, self.options, self.client))
+
+    def fetch_bytes(self, url: str) -> bytes:
+        """Fetch any resource (a sitemap) with the same robots, limits and retries; return the body."""
+
+        def get() -> bytes:
+            try:
+                response = self.client.get(url)
+            except httpx.HTTPError as exc:
+                raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": "), url, transient=True) from None
+            if response.status_code >= 400:
+                status = response.status_code
+                raise FetchError(
+                    f"HTTP {status} {response.reason_phrase}".rstrip(),
+                    url,
+                    status=status,
+                    retry_after=retry_after_seconds(response.headers.get("retry-after")),
+                    transient=status in TRANSIENT_STATUSES,
+                )
+            if len(response.content) > self.options.max_bytes:
+                raise FetchError(f"too large: over {self.options.max_bytes} bytes (--max-bytes)", url)
+            return response.content
+
+        return self._with_retries(url, get)
+
+    def _with_retries(self, url: str, attempt_fetch: Callable[[], T]) -> T:
+        check_url(url)
         if not self.allowed(url):
             raise RobotsDisallowed(url)
         netloc = urlsplit(url).netloc
@@ -130,7 +160,7 @@ class PoliteFetcher:
         while True:
             try:
                 with self._slot(netloc):
-                    return fetch_url(url, self.options, self.client)
+                    return attempt_fetch()
             except FetchError as exc:
                 if not exc.transient or attempt >= self.politeness.retries:
                     raise
@@ -138,36 +168,6 @@ class PoliteFetcher:
                     raise FetchError(f"{exc.reason}; the server asks to wait {exc.retry_after:.0f} s", url, exc.status) from None
                 time.sleep(self._backoff(attempt, exc.retry_after))
                 attempt += 1
-
-    def fetch_bytes(self, url: str) -> tuple[bytes, str]:
-        """Fetch any resource (a sitemap) with the same limits; return the body and the final URL."""
-        if not self.allowed(url):
-            raise RobotsDisallowed(url)
-        netloc = urlsplit(url).netloc
-        attempt = 0
-        while True:
-            try:
-                with self._slot(netloc):
-                    response = self.client.get(url)
-                if response.status_code >= 400:
-                    raise FetchError(
-                        f"HTTP {response.status_code} {response.reason_phrase}".rstrip(),
-                        url,
-                        status=response.status_code,
-                        transient=response.status_code in (429, 500, 502, 503, 504),
-                    )
-                body = response.content
-                if len(body) > self.options.max_bytes:
-                    raise FetchError(f"too large: {len(body)} bytes", url)
-                return body, str(response.url)
-            except httpx.HTTPError as exc:
-                error = FetchError(f"{type(exc).__name__}: {exc}".rstrip(": "), url, transient=True)
-            except FetchError as exc:
-                error = exc
-            if not error.transient or attempt >= self.politeness.retries:
-                raise error
-            time.sleep(self._backoff(attempt, error.retry_after))
-            attempt += 1
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         wait = self.politeness.backoff * (2**attempt) * (0.5 + random.random())

@@ -180,7 +180,7 @@ def _seed_sitemap(store: AuditStore, root: str, fetcher: PoliteFetcher, limit: i
         seen.add(source)
         try:
             if is_url(source):
-                body, _ = fetcher.fetch_bytes(source)
+                body = fetcher.fetch_bytes(source)
             else:
                 body = Path(source).read_bytes()
         except RobotsDisallowed:

@@ -1,0 +1,346 @@
+"""Batch audits of a generated site served from loopback, through every input kind."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from claimcheck.audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_summary
+from claimcheck.audit.store import AuditStore
+from claimcheck.errors import InputError
+
+from .site import Site
+
+N_PAGES = 300
+
+
+def reports(out: Path) -> list[dict]:
+    with (out / "reports.jsonl").open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def statuses(out: Path) -> dict[str, tuple[str, str | None]]:
+    db = sqlite3.connect(out / "audit.sqlite")
+    try:
+        return {key: (status, error) for key, status, error in db.execute("SELECT key, status, error FROM pages")}
+    finally:
+        db.close()
+
+
+@pytest.fixture(scope="module")
+def site():
+    s = Site(n=N_PAGES)
+    with s.serve() as base:
+        s.base = base
+        yield s
+
+
+@pytest.fixture(scope="module")
+def listed(site, tmp_path_factory):
+    """One audit of a URL list of every post plus a redirect, a robots-disallowed page and a malformed line."""
+    folder = tmp_path_factory.mktemp("listed")
+    urls = folder / "urls.txt"
+    extra = [f"{site.base}/blog/old-post-20", f"{site.base}/blog/private/notes-3", f"{site.base}/blog/private/open-3", "clinic.example/no-scheme"]
+    urls.write_text("# the clinic's posts\n\n" + "\n".join(site.sitemap_urls(site.base) + extra) + "\n", encoding="utf-8")
+    before = dict(site.requests)
+    started = time.monotonic()
+    result = audit(AuditInputs(sources=(str(urls),)), folder / "out", AuditConfig(jobs=2, politeness=Politeness(per_host=2, backoff=0.05)))
+    return {"out": folder / "out", "urls": urls, "result": result, "seconds": time.monotonic() - started, "before": before}
+
+
+def test_url_list_checks_every_page_once(site, listed):
+    out = listed["out"]
+    state = statuses(out)
+    posts = site.sitemap_urls(site.base)
+    assert set(posts) <= set(state)
+    assert len(state) == N_PAGES + 4
+    keys = [r["key"] for r in reports(out)]
+    assert len(keys) == len(set(keys)), "a page was written twice"
+    done = {k for k, (status, _) in state.items() if status == "done"}
+    assert set(keys) == done
+
+
+def test_failing_pages_are_recorded_not_fatal(site, listed):
+    state = statuses(listed["out"])
+    failing = [f"{site.base}/blog/post-{i}" for i in range(1, N_PAGES + 1) if site.is_failing(i)]
+    assert failing
+    for url in failing:
+        assert state[url] == ("failed", "HTTP 500 Internal Server Error")
+    assert state["clinic.example/no-scheme"][0] == "failed"
+    assert "malformed URL" in state["clinic.example/no-scheme"][1]
+    assert listed["result"].failed == len(failing) + 1
+
+
+def test_transient_errors_are_retried_and_retry_after_honoured(site, listed):
+    state = statuses(listed["out"])
+    flaky = [i for i in range(1, N_PAGES + 1) if site.is_flaky(i)]
+    assert flaky
+    for i in flaky:
+        path = f"/blog/post-{i}"
+        assert state[site.base + path][0] == "done"
+        assert site.requests[path] == 2
+        times = [t for t, p, _ in site.log if p == path]
+        if i % 2:  # answered 429 with Retry-After: 1
+            assert times[1] - times[0] >= 0.9
+
+
+def test_robots_txt_is_obeyed(site, listed):
+    state = statuses(listed["out"])
+    assert state[f"{site.base}/blog/private/notes-3"] == ("skipped", "disallowed by robots.txt")
+    assert site.requests["/blog/private/notes-3"] == 0
+    assert state[f"{site.base}/blog/private/open-3"][0] == "done"  # the longer Allow rule wins
+
+
+def test_redirects_and_slow_pages(site, listed):
+    db = sqlite3.connect(listed["out"] / "audit.sqlite")
+    final = db.execute("SELECT final_url, status FROM pages WHERE key = ?", (f"{site.base}/blog/old-post-20",)).fetchone()
+    assert final == (f"{site.base}/blog/post-20", "done")
+    slow = [f"{site.base}/blog/post-{i}" for i in range(1, N_PAGES + 1) if site.is_slow(i) and not site.is_failing(i)]
+    assert slow and all(statuses(listed["out"])[u][0] == "done" for u in slow)
+
+
+def test_per_host_limit(site, listed):
+    assert 1 <= site.max_active <= 2
+
+
+def test_reports_are_the_single_page_reports(site, listed):
+    """Each JSONL line is the report `claimcheck --format json` gives for that page, plus its key."""
+    from claimcheck import check_html
+    from claimcheck.report import to_dict
+
+    record = next(r for r in reports(listed["out"]) if r["key"] == f"{site.base}/blog/post-4")
+    expected = to_dict(check_html(site.post_html(4), url=f"{site.base}/blog/post-4"))
+    assert record["sentences"] == expected["sentences"]
+    assert record["findings"] == expected["findings"]
+    assert record["summary"]["flagged"] == expected["summary"]["flagged"] > 0
+
+
+def test_tables_match_reports(listed):
+    db = sqlite3.connect(listed["out"] / "audit.sqlite")
+    for record in reports(listed["out"])[:20]:
+        n = db.execute("SELECT COUNT(*) FROM sentences WHERE page_key = ?", (record["key"],)).fetchone()[0]
+        flagged = db.execute("SELECT COUNT(*) FROM sentences WHERE page_key = ? AND flagged = 1", (record["key"],)).fetchone()[0]
+        assert n == len(record["sentences"])
+        assert flagged == sum(s["flagged"] for s in record["sentences"])
+
+
+def test_summary_counts_and_csv(site, listed):
+    out = listed["out"]
+    summary = site_summary(out)
+    paths = write_summary(out, summary)
+    state = statuses(out)
+    assert summary.totals["checked"] == sum(1 for s, _ in state.values() if s == "done")
+    assert summary.totals["failed"] == listed["result"].failed
+    assert summary.totals["skipped"] == 1
+    phrases = {p for p, _, _ in summary.phrases}
+    assert "cures" in phrases and "no side effects" in phrases
+    with paths[0].open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["section"] for r in rows} >= {"total", "rule", "phrase", "worst_page", "failed_page"}
+    with paths[1].open(encoding="utf-8") as fh:
+        pages = list(csv.DictReader(fh))
+    assert len(pages) == len(state)
+
+
+def test_rerun_fetches_nothing_already_done(site, listed):
+    before = dict(site.requests)
+    result = audit(AuditInputs(sources=(str(listed["urls"]),)), listed["out"], AuditConfig(jobs=1, politeness=Politeness(backoff=0.05)))
+    fetched = {p: n - before.get(p, 0) for p, n in site.requests.items() if n - before.get(p, 0)}
+    failing = {f"/blog/post-{i}" for i in range(1, N_PAGES + 1) if site.is_failing(i)}
+    assert set(fetched) - {"/robots.txt"} == failing  # only the failed pages are tried again
+    assert result.counts == listed["result"].counts
+
+
+def test_cache_serves_a_new_audit(site, listed, tmp_path):
+    before = dict(site.requests)
+    urls = tmp_path / "few.txt"
+    urls.write_text("\n".join(site.sitemap_urls(site.base)[:10]), encoding="utf-8")
+    audit(AuditInputs(sources=(str(urls),)), tmp_path / "out", AuditConfig(cache=listed["out"] / "cache"))
+    assert all(site.requests[p] == before.get(p, 0) for p in site.requests if p.startswith("/blog/post"))
+    assert len(reports(tmp_path / "out")) == 10
+
+
+def test_other_inputs_refuse_an_existing_audit(listed, tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text("https://clinic.example/\n", encoding="utf-8")
+    with pytest.raises(InputError, match="other inputs"):
+        audit(AuditInputs(sources=(str(other),)), listed["out"])
+
+
+def test_sitemap_index_with_gzip(site, tmp_path):
+    result = audit(AuditInputs(sitemaps=(f"{site.base}/sitemap.xml",)), tmp_path, AuditConfig(jobs=2, politeness=Politeness(backoff=0.05)))
+    state = statuses(tmp_path)
+    assert set(state) == set(site.sitemap_urls(site.base))
+    assert result.counts["done"] + result.counts["failed"] == N_PAGES
+
+
+def test_crawl_stays_in_scope_and_limits(site, tmp_path):
+    result = audit(
+        AuditInputs(crawl=(f"{site.base}/blog/",)),
+        tmp_path,
+        AuditConfig(jobs=2, max_pages=120, politeness=Politeness(backoff=0.05)),
+    )
+    state = statuses(tmp_path)
+    assert len(state) == 120
+    assert all(k.startswith(f"{site.base}/blog/") for k in state)
+    assert sum(result.counts.values()) == 120
+    keys = [r["key"] for r in reports(tmp_path)]
+    assert len(keys) == len(set(keys))
+
+
+def test_crawl_follows_links_and_skips_disallowed(tmp_path):
+    small = Site(n=30, slow_every=0, fail_every=0, flaky_every=0)
+    with small.serve() as base:
+        audit(AuditInputs(crawl=(f"{base}/blog/post-1",)), tmp_path, AuditConfig(jobs=1, max_depth=40))
+    state = statuses(tmp_path)
+    posts = {f"{base}/blog/post-{i}" for i in range(1, 31)}
+    assert posts <= set(state)  # reached through the "next post" links
+    assert state[f"{base}/blog/private/notes-10"] == ("skipped", "disallowed by robots.txt")
+    assert small.requests["/blog/private/notes-10"] == 0
+    assert state[f"{base}/blog/gone-10"] == ("failed", "HTTP 404 Not Found")
+    assert not any("/shop/" in k or "elsewhere.example" in k for k in state)
+
+
+def test_folder_of_saved_pages(tmp_path):
+    s = Site(n=25)
+    saved = s.save_folder(tmp_path / "saved", 25)
+    (tmp_path / "saved" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = audit(AuditInputs(sources=(str(tmp_path / "saved"),)), tmp_path / "out")
+    assert result.counts == {"done": 25}
+    assert {r["source"] for r in reports(tmp_path / "out")} == {str(p) for p in saved}
+
+
+def test_warc_file(site, tmp_path):
+    warc = tmp_path / "crawl.warc.gz"
+    urls = site.write_warc(warc, site.base, 20)
+    before = sum(site.requests.values())
+    result = audit(AuditInputs(sources=(str(warc),)), tmp_path / "out")
+    assert sum(site.requests.values()) == before  # read from the archive, not fetched
+    assert result.counts == {"done": 20, "skipped": 1}
+    state = statuses(tmp_path / "out")
+    assert set(urls) <= set(state)
+    assert state[f"{site.base}/logo.png"] == ("skipped", "not an HTML page: the content type is image/png")
+    record = next(r for r in reports(tmp_path / "out") if r["key"] == urls[3])
+    assert record["url"] == urls[3] and record["summary"]["flagged"] > 0
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        audit(AuditInputs(sources=(str(tmp_path / "missing.txt"),)), tmp_path / "out")
+    with pytest.raises(InputError, match="nothing to audit"):
+        audit(AuditInputs(), tmp_path / "out")
+    broken = tmp_path / "broken.warc.gz"
+    broken.write_bytes(b"this is not an archive")
+    with pytest.raises(InputError, match="WARC"):
+        audit(AuditInputs(sources=(str(broken),)), tmp_path / "out2")
+
+
+def test_csv_cells_are_never_formulas(tmp_path):
+    page = tmp_path / "pages" / "evil.html"
+    page.parent.mkdir()
+    page.write_text(
+        "<html><head><title>=HYPERLINK(\"http://x.example\",\"click\")</title></head><body><main>"
+        "<p>Our tincture cures arthritis and has no side effects.</p></main></body></html>",
+        encoding="utf-8",
+    )
+    audit(AuditInputs(sources=(str(page.parent),)), tmp_path / "out")
+    write_summary(tmp_path / "out")
+    with (tmp_path / "out" / "pages.csv").open(encoding="utf-8") as fh:
+        row = next(csv.DictReader(fh))
+    assert row["title"].startswith("'=HYPERLINK")
+
+
+def test_store_recovers_a_torn_and_an_uncommitted_line(tmp_path):
+    """What a kill between the JSONL write and the table commit leaves behind is repaired on open."""
+    s = Site(n=3)
+    s.save_folder(tmp_path / "saved", 3)
+    audit(AuditInputs(sources=(str(tmp_path / "saved"),)), tmp_path / "out")
+    out = tmp_path / "out"
+    lines = (out / "reports.jsonl").read_bytes().splitlines(keepends=True)
+    last = json.loads(lines[-1])
+    db = sqlite3.connect(out / "audit.sqlite")
+    with db:
+        db.execute("UPDATE pages SET status = 'queued' WHERE key = ?", (last["key"],))
+        db.execute("DELETE FROM sentences WHERE page_key = ?", (last["key"],))
+    db.close()
+    (out / "reports.jsonl").write_bytes(b"".join(lines) + lines[0][: len(lines[0]) // 2])  # a torn duplicate
+    store = AuditStore(out)
+    assert store.replayed == 1
+    assert store.counts() == {"done": 3}
+    store.close()
+    keys = [r["key"] for r in reports(out)]
+    assert len(keys) == 3 == len(set(keys))
+    db = sqlite3.connect(out / "audit.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM sentences WHERE page_key = ?", (last["key"],)).fetchone()[0] == len(last["sentences"])
+
+
+def test_killed_audit_resumes_exactly_once(tmp_path):
+    s = Site(n=N_PAGES, slow_every=0, fail_every=0, flaky_every=0)
+    with s.serve() as base:
+        urls = tmp_path / "urls.txt"
+        urls.write_text("\n".join(s.sitemap_urls(base)), encoding="utf-8")
+        cmd = [sys.executable, "-m", "claimcheck", "audit", str(urls), "--out", str(tmp_path / "out"), "--jobs", "2", "--no-progress"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        jsonl = tmp_path / "out" / "reports.jsonl"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if jsonl.exists() and jsonl.read_bytes().count(b"\n") >= 40:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the audit ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        partial = jsonl.read_bytes().count(b"\n")
+        assert 40 <= partial < N_PAGES
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    keys = [r["key"] for r in reports(tmp_path / "out")]
+    assert len(keys) == len(set(keys)) == N_PAGES
+    assert set(keys) == set(s.sitemap_urls(base))
+    db = sqlite3.connect(tmp_path / "out" / "audit.sqlite")
+    assert db.execute("SELECT COUNT(*), SUM(status = 'done') FROM pages").fetchone() == (N_PAGES, N_PAGES)
+    units = db.execute("SELECT SUM(units) FROM pages").fetchone()[0]
+    assert db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == units
+
+
+def test_dask_engine_equals_local(site, tmp_path):
+    pytest.importorskip("distributed")
+    urls = tmp_path / "urls.txt"
+    urls.write_text("\n".join(site.sitemap_urls(site.base)[:40]), encoding="utf-8")
+    config = AuditConfig(jobs=2, cache=tmp_path / "cache")
+    audit(AuditInputs(sources=(str(urls),)), tmp_path / "local", config)
+    audit(AuditInputs(sources=(str(urls),)), tmp_path / "dask", AuditConfig(jobs=2, engine="dask", cache=tmp_path / "cache"))
+    local = {r["key"]: r for r in reports(tmp_path / "local")}
+    dask = {r["key"]: r for r in reports(tmp_path / "dask")}
+    assert len(local) >= 39
+    assert local == dask
+    assert statuses(tmp_path / "local") == statuses(tmp_path / "dask")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "claimcheck", "audit", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_audit_exit_codes_and_outputs(tmp_path):
+    Site(n=6).save_folder(tmp_path / "saved", 6)
+    out = tmp_path / "out"
+    ok = run_cli(str(tmp_path / "saved"), "--out", str(out), "--no-progress")
+    assert ok.returncode == 0, ok.stderr
+    assert "6 pages: 6 checked, 0 failed" in ok.stdout
+    assert {"reports.jsonl", "audit.sqlite", "summary.csv", "pages.csv", "sites.csv"} <= {p.name for p in out.iterdir()}
+    strict = run_cli(str(tmp_path / "saved"), "--out", str(out), "--no-progress", "--fail-on", "high")
+    assert strict.returncode == 1
+    missing = run_cli(str(tmp_path / "nope.txt"), "--out", str(tmp_path / "out2"))
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == f"claimcheck: {tmp_path / 'nope.txt'}: no such file or folder"
+    nothing = run_cli("--out", str(tmp_path / "out3"))
+    assert nothing.returncode == 2 and "nothing to audit" in nothing.stderr and "Traceback" not in nothing.stderr
