@@ -57,8 +57,17 @@ def post_number(path: str) -> int | None:
 class Site:
     """The pages of a generated site and what the server does with each path."""
 
-    def __init__(self, n: int = 300, slow_every: int = 50, fail_every: int = 97, flaky_every: int = 61, slow_seconds: float = 0.3) -> None:
+    def __init__(
+        self,
+        n: int = 300,
+        slow_every: int = 50,
+        fail_every: int = 97,
+        flaky_every: int = 61,
+        slow_seconds: float = 0.3,
+        bodies: list[str] | None = None,
+    ) -> None:
         self.n = n
+        self.bodies = bodies  # served in turn as the posts instead of the generated ones
         self.slow_every = slow_every
         self.fail_every = fail_every
         self.flaky_every = flaky_every
@@ -84,6 +93,8 @@ class Site:
         return self.slow_every > 0 and i % self.slow_every == 7 % self.slow_every
 
     def post_html(self, i: int) -> str:
+        if self.bodies:
+            return self.bodies[i % len(self.bodies)]
         t = TOPICS[i % len(TOPICS)]
         c = CONDITIONS[(i // len(TOPICS)) % len(CONDITIONS)]
         sentences = [

@@ -39,3 +39,18 @@ def test_headings_and_list_items_are_units_of_their_own():
         ("sentence", "Book now."),
         ("sentence", "Spaces are limited."),
     ]
+
+
+def test_units_are_numbered_in_document_order():
+    units = segment(
+        Document(
+            "test",
+            (
+                Block("paragraph", "First claim. Second claim. Third claim."),
+                Block("heading", "A heading"),
+                Block("paragraph", "Fourth claim. Fifth claim."),
+            ),
+        )
+    )
+    assert [u.index for u in units] == list(range(6))
+    assert [u.block for u in units] == [0, 0, 0, 1, 2, 2]

@@ -50,14 +50,7 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
     try:
         with client.stream("GET", url) as response:
             if response.status_code >= 400:
-                status = response.status_code
-                raise FetchError(
-                    f"HTTP {status} {response.reason_phrase}".rstrip(),
-                    url,
-                    status=status,
-                    retry_after=retry_after_seconds(response.headers.get("retry-after")),
-                    transient=status in TRANSIENT_STATUSES,
-                )
+                raise http_error(response, url)
             content_type = response.headers.get("content-type", "")
             mime = content_type.split(";")[0].strip().lower()
             kind = _kind_for(mime, url)
@@ -97,6 +90,18 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
     if kind is None:
         kind = _sniff(body, url)
     return _decode(body, source=url, kind=kind, url=final_url, content_type=mime or None, declared=header_charset)
+
+
+def http_error(response: httpx.Response, url: str) -> FetchError:
+    """The FetchError for an HTTP error status, with its Retry-After and whether it is worth retrying."""
+    status = response.status_code
+    return FetchError(
+        f"HTTP {status} {response.reason_phrase}".rstrip(),
+        url,
+        status=status,
+        retry_after=retry_after_seconds(response.headers.get("retry-after")),
+        transient=status in TRANSIENT_STATUSES,
+    )
 
 
 def retry_after_seconds(value: str | None) -> float | None:

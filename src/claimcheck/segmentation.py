@@ -95,7 +95,8 @@ def segment(doc: Document) -> tuple[Unit, ...]:
     units: list[Unit] = []
     for b, block in enumerate(doc.blocks):
         if b in spans:
-            units.extend(_unit(len(units) + k, b, block, start, end, "sentence") for k, (start, end) in enumerate(spans[b]))
+            first = len(units)
+            units.extend(_unit(first + k, b, block, start, end, "sentence") for k, (start, end) in enumerate(spans[b]))
         else:
             units.append(_unit(len(units), b, block, 0, len(block.text), block.kind))
     return tuple(units)

@@ -26,7 +26,7 @@ import httpx
 from protego import Protego
 
 from ..errors import FetchError
-from ..fetching import TRANSIENT_STATUSES, check_url, fetch_url, make_client, retry_after_seconds, user_agent
+from ..fetching import check_url, fetch_url, http_error, make_client, user_agent
 from ..options import Options
 from ..records import Page
 
@@ -137,14 +137,7 @@ class PoliteFetcher:
             except httpx.HTTPError as exc:
                 raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": "), url, transient=True) from None
             if response.status_code >= 400:
-                status = response.status_code
-                raise FetchError(
-                    f"HTTP {status} {response.reason_phrase}".rstrip(),
-                    url,
-                    status=status,
-                    retry_after=retry_after_seconds(response.headers.get("retry-after")),
-                    transient=status in TRANSIENT_STATUSES,
-                )
+                raise http_error(response, url)
             if len(response.content) > self.options.max_bytes:
                 raise FetchError(f"too large: over {self.options.max_bytes} bytes (--max-bytes)", url)
             return response.content

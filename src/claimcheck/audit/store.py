@@ -201,7 +201,7 @@ class AuditStore:
         )
         self.db.execute("DELETE FROM sentences WHERE page_key = ?", (key,))
         self.db.execute("DELETE FROM findings WHERE page_key = ?", (key,))
-        self.db.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", sentence_rows)
+        self.db.executemany("INSERT OR REPLACE INTO sentences VALUES (?, ?, ?, ?, ?, ?, ?)", sentence_rows)
         self.db.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)", finding_rows)
 
     def close(self) -> None:
