@@ -22,6 +22,7 @@ Examples:
   claimcheck --format json page.html > report.json
   claimcheck --format jsonl a.html b.html https://clinic.example/x
   claimcheck --fail-on high page.html   # exit 1 when a high-severity finding exists
+  claimcheck audit urls.txt --out audit/  # many pages: see claimcheck audit --help
   claimcheck train                      # rebuild models/ from corpus/
   claimcheck evaluate gold/*.jsonl --pages pages/
 
