@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import signal
 import threading
 
 from ..errors import ClaimcheckError, InputError
@@ -16,9 +17,10 @@ from .work import Outcome, Task, check_tasks
 
 
 def _warm(options: Options) -> None:
-    """Load the models once per worker, before the first page."""
+    """Load the models once per worker, before the first page; leave Ctrl-C to the main process."""
     from ..classification import load_models
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         load_models(options.model_path)
     except ClaimcheckError:
