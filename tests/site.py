@@ -196,19 +196,20 @@ class Site:
                     site.requests[path] += 1
                     site.active[path] += 1
                     site.max_active = max(site.max_active, sum(site.active.values()))
+                status = 500
                 try:
                     status, headers, body = site.respond(path, base)
-                    with site._lock:
-                        site.log.append((time.monotonic(), path, status))
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
                 finally:
+                    # counted until the answer is ready, which is always before the client has it
                     with site._lock:
                         site.active[path] -= 1
+                        site.log.append((time.monotonic(), path, status))
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
             def log_message(self, *args) -> None:
                 pass
