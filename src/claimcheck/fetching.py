@@ -56,13 +56,13 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
             kind = _kind_for(mime, url)
             length = response.headers.get("content-length")
             if length and length.isdigit() and int(length) > options.max_bytes:
-                raise TooLargeError(_too_large(int(length), options.max_bytes), url)
+                raise TooLargeError(too_large_reason(int(length), options.max_bytes), url)
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > options.max_bytes:
-                    raise TooLargeError(_too_large(size, options.max_bytes, more=True), url)
+                    raise TooLargeError(too_large_reason(size, options.max_bytes, more=True), url)
                 if time.monotonic() > deadline:
                     raise FetchError(f"timed out: the whole fetch took over {options.total_timeout:g} s", url, transient=True)
                 chunks.append(chunk)
@@ -157,7 +157,7 @@ def read_file(path: str | Path, options: Options | None = None) -> Page:
     try:
         size = p.stat().st_size
         if size > options.max_bytes:
-            raise TooLargeError(_too_large(size, options.max_bytes), source)
+            raise TooLargeError(too_large_reason(size, options.max_bytes), source)
         body = p.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read ({exc.strerror})", source) from None
@@ -177,7 +177,7 @@ def read_stdin(options: Options | None = None, stream=None) -> Page:
     stream = stream if stream is not None else sys.stdin.buffer
     body = stream.read(options.max_bytes + 1)
     if len(body) > options.max_bytes:
-        raise TooLargeError(_too_large(len(body), options.max_bytes, more=True), "-")
+        raise TooLargeError(too_large_reason(len(body), options.max_bytes, more=True), "-")
     return _decode(body, source="-", kind=_sniff(body, "-"))
 
 
@@ -222,7 +222,8 @@ def _connect_reason(exc: Exception) -> str:
     return f"could not connect ({text or type(exc).__name__})"
 
 
-def _too_large(size: int, cap: int, more: bool = False) -> str:
+def too_large_reason(size: int, cap: int, more: bool = False) -> str:
+    """The reason TooLargeError gives for a body of ``size`` bytes over ``cap``."""
     over = "over " if more else ""
     return f"too large: {over}{size / 1_048_576:.1f} MB, the cap is {cap / 1_048_576:.1f} MB (--max-bytes)"
 

@@ -77,9 +77,8 @@ class DaskEngine:
                 self.client = Client(self.cluster)
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot reach the Dask scheduler ({exc})", scheduler or "LocalCluster") from None
-        self._pending: dict[int, object] = {}
+        self._pending: set = set()  # Dask cancels a future nobody holds, so hold each until it is done
         self._lock = threading.Lock()
-        self._counter = 0
 
     @property
     def slots(self) -> int:
@@ -89,13 +88,11 @@ class DaskEngine:
         result: cf.Future[list[Outcome]] = cf.Future()
         future = self.client.submit(check_tasks, tasks, self.options, pure=False)
         with self._lock:
-            self._counter += 1
-            token = self._counter
-            self._pending[token] = future
+            self._pending.add(future)
 
         def done(f) -> None:
             with self._lock:
-                self._pending.pop(token, None)
+                self._pending.discard(f)
             try:
                 result.set_result(f.result())
             except BaseException as exc:  # noqa: BLE001 - handed to the audit loop

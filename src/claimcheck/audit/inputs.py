@@ -15,15 +15,14 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from ..errors import InputError
-from ..fetching import is_url, page_from_body, read_file
+from ..errors import InputError, TooLargeError
+from ..fetching import HTML_TYPES, TEXT_TYPES, is_url, page_from_body, too_large_reason
 from ..options import Options
 from ..records import Page
 from .work import normalize_url
 
 PAGE_SUFFIXES = (".html", ".htm", ".xhtml", ".txt", ".md")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz")
-HTML_MIMES = ("text/html", "application/xhtml+xml", "text/plain")
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
@@ -128,7 +127,7 @@ def warc_rows(path: str | Path) -> Iterator[Row]:
                 status, mime = _record_status(record)
                 if status is not None and not 200 <= status < 300:
                     yield Row(url, locator, "warc", host_of(url), error=f"the archived response is HTTP {status}")
-                elif mime and not mime.startswith(HTML_MIMES):
+                elif mime and mime != "application/octet-stream" and mime not in HTML_TYPES | TEXT_TYPES:
                     yield Row(url, locator, "warc", host_of(url), error=f"not an HTML page: the content type is {mime}")
                 else:
                     yield Row(url, locator, "warc", host_of(url))
@@ -163,12 +162,8 @@ def read_warc_page(locator: str, options: Options) -> Page:
     except (OSError, ValueError, StopIteration) as exc:
         raise InputError(f"cannot read the archived record ({exc or type(exc).__name__})", locator) from None
     if len(body) > options.max_bytes:
-        raise InputError(f"too large: over {options.max_bytes} bytes (--max-bytes)", uri)
+        raise TooLargeError(too_large_reason(len(body), options.max_bytes, more=True), uri)
     return page_from_body(body, uri, content_type)
-
-
-def read_saved_page(locator: str, options: Options) -> Page:
-    return read_file(locator, options)
 
 
 def parse_sitemap(body: bytes, source: str) -> tuple[list[str], list[str]]:

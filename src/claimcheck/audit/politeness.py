@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
-from ..errors import FetchError
-from ..fetching import check_url, fetch_url, http_error, make_client, user_agent
+from ..errors import FetchError, TooLargeError
+from ..fetching import check_url, fetch_url, http_error, make_client, too_large_reason, user_agent
 from ..options import Options
 from ..records import Page
 
@@ -139,7 +139,7 @@ class PoliteFetcher:
             if response.status_code >= 400:
                 raise http_error(response, url)
             if len(response.content) > self.options.max_bytes:
-                raise FetchError(f"too large: over {self.options.max_bytes} bytes (--max-bytes)", url)
+                raise TooLargeError(too_large_reason(len(response.content), self.options.max_bytes), url)
             return response.content
 
         return self._with_retries(url, get)

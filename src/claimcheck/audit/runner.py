@@ -14,20 +14,19 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ClaimcheckError, InputError, ModelError
-from ..fetching import is_url
+from ..fetching import is_url, read_file
 from ..options import Options
 from ..records import Page
 from . import inputs as inp
 from .engines import DaskEngine, LocalEngine
 from .politeness import PoliteFetcher, Politeness, RobotsDisallowed
 from .store import AuditStore, Entry, PageCache
-from .work import Outcome, Task
+from .work import EXIT_INTERNAL, Outcome, Task
 
-EXIT_BROKEN_WORKER = 4
 MAX_SITEMAPS = 1000
 
 
@@ -108,8 +107,7 @@ def audit(
     config = config or AuditConfig()
     if not (inputs.sources or inputs.sitemaps or inputs.crawl):
         raise InputError("nothing to audit: give URL lists, folders, WARC files, --sitemap or --crawl", "audit")
-    for source in inputs.sources:
-        inp.kind_of(source)  # fail early on a missing input
+    kinds = [(source, inp.kind_of(source)) for source in inputs.sources]  # fails early on a missing input
     store = AuditStore(out)
     try:
         signature = _signature(inputs, config)
@@ -122,7 +120,7 @@ def audit(
         fetcher = PoliteFetcher(config.options, config.politeness)
         try:
             if store.get_meta("seeded") != "yes":
-                _seed(store, inputs, config, fetcher)
+                _seed(store, kinds, inputs, config, fetcher)
                 store.set_meta("seeded", "yes")
             _Loop(store, inputs, config, fetcher, progress).run()
         finally:
@@ -149,10 +147,9 @@ def _signature(inputs: AuditInputs, config: AuditConfig) -> str:
     )
 
 
-def _seed(store: AuditStore, inputs: AuditInputs, config: AuditConfig, fetcher: PoliteFetcher) -> None:
+def _seed(store: AuditStore, kinds: list[tuple[str, str]], inputs: AuditInputs, config: AuditConfig, fetcher: PoliteFetcher) -> None:
     limit = config.max_pages
-    for source in inputs.sources:
-        kind = inp.kind_of(source)
+    for source, kind in kinds:
         if kind == "url":
             store.add([inp.url_row(source, "url")], limit)
         elif kind == "folder":
@@ -262,7 +259,7 @@ class _Loop:
     def _load(self, entry: Entry) -> Page:
         options = self.config.options
         if entry.origin == "folder":
-            return inp.read_saved_page(entry.locator, options)
+            return read_file(entry.locator, options)
         if entry.origin == "warc":
             return inp.read_warc_page(entry.locator, options)
         if self.cache is not None:
@@ -284,7 +281,7 @@ class _Loop:
             self.results.append((Outcome(entry.key, False, error=exc.reason, exit_code=exc.exit_code), None))
             return
         except Exception as exc:  # never lose a page to an unexpected error
-            self.results.append((Outcome(entry.key, False, error=f"internal error: {type(exc).__name__}: {exc}", exit_code=4), None))
+            self.results.append((Outcome(entry.key, False, error=f"internal error: {type(exc).__name__}: {exc}", exit_code=EXIT_INTERNAL), None))
             return
         ready.append((entry, page))
 
@@ -293,7 +290,7 @@ class _Loop:
             outcomes = future.result()
         except Exception as exc:  # a worker died (killed, out of memory): its pages fail and are retried on resume
             reason = f"the worker process stopped ({type(exc).__name__})"
-            outcomes = [Outcome(e.key, False, error=reason, exit_code=EXIT_BROKEN_WORKER) for e, _ in part]
+            outcomes = [Outcome(e.key, False, error=reason, exit_code=EXIT_INTERNAL) for e, _ in part]
             engine.restart()
         setup_error = None
         for (entry, page), outcome in zip(part, outcomes):
@@ -336,10 +333,3 @@ class _Loop:
             )
         )
 
-
-def config_dict(config: AuditConfig) -> dict:
-    """The configuration as plain data (for logs and benchmarks)."""
-    data = asdict(config)
-    data["cache"] = str(config.cache) if config.cache else None
-    data["options"]["model_path"] = str(config.options.model_path) if config.options.model_path else None
-    return data

@@ -19,7 +19,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,10 +98,10 @@ class AuditStore:
             self.db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise InputError(f"{self.db_path.name} is not a claimcheck audit database ({exc})", str(out)) from None
-        self.replayed = self._reconcile()
-        self.jsonl = self.jsonl_path.open("ab")
         self._next_seq = (self.db.execute("SELECT MAX(seq) FROM pages").fetchone()[0] or 0) + 1
         self._rows = self.count()
+        self.replayed = self._reconcile()
+        self.jsonl = self.jsonl_path.open("ab")
 
     # -- meta -------------------------------------------------------------------------------------
     def get_meta(self, name: str) -> str | None:
@@ -242,27 +242,16 @@ class AuditStore:
             os.replace(tmp, self.jsonl_path)
         if replay:
             now = time.strftime("%Y-%m-%dT%H:%M:%S")
-            seq = (self.db.execute("SELECT MAX(seq) FROM pages").fetchone()[0] or 0) + 1
             with self._transaction():
                 for record in replay:
                     key = record["key"]
-                    cur = self.db.execute(
-                        "INSERT OR IGNORE INTO pages (key, seq, locator, origin) VALUES (?, ?, ?, 'list')", (key, seq, record.get("source") or key)
-                    )
-                    seq += cur.rowcount
+                    self._insert_if_new(key, record.get("source") or key, "list", None, 0)
                     page_row, sentence_rows, finding_rows = rows_from_record(record)
                     self._record_done(key, page_row, sentence_rows, finding_rows, record.get("url"), None, now)
         return len(replay)
 
     def _transaction(self):
         return _Transaction(self.db)
-
-    def iter_reports(self) -> Iterator[dict]:
-        """The JSONL records, one at a time."""
-        with self.jsonl_path.open("rb") as fh:
-            for line in fh:
-                if line.strip():
-                    yield json.loads(line)
 
 
 class _Transaction:

@@ -17,12 +17,14 @@ from ..errors import ClaimcheckError
 from ..options import Options
 from ..pipeline import check_page
 from ..records import Page
-from ..report import max_severity, to_dict
+from ..report import to_dict
+from ..rules import SEVERITY_RANK
 
 SKIPPED_SUFFIXES = (
     ".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".ico", ".css", ".js", ".json", ".xml", ".zip", ".gz",
     ".mp3", ".mp4", ".mov", ".avi", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".woff", ".woff2", ".ttf",
 )
+EXIT_INTERNAL = 4  # the exit_code recorded for a page lost to a bug or a dead worker, not to its input
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,6 @@ def check_task(task: Task, options: Options | None = None) -> Outcome:
     try:
         report = check_page(task.page, options)
         record = {"key": task.key, **to_dict(report)}
-        record["summary"]["max_severity"] = max_severity(report)
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
         page_row, sentence_rows, finding_rows = rows_from_record(record)
         links = page_links(task.page, task.scope) if task.scope else ()
@@ -64,7 +65,7 @@ def check_task(task: Task, options: Options | None = None) -> Outcome:
         return Outcome(task.key, False, error=exc.reason, exit_code=exc.exit_code, seconds=time.perf_counter() - start)
     except Exception as exc:  # a bug must not lose the page or stop the run
         reason = f"internal error: {type(exc).__name__}: {exc}"
-        return Outcome(task.key, False, error=reason, exit_code=4, seconds=time.perf_counter() - start)
+        return Outcome(task.key, False, error=reason, exit_code=EXIT_INTERNAL, seconds=time.perf_counter() - start)
     return Outcome(task.key, True, line, page_row, sentence_rows, finding_rows, links, seconds=time.perf_counter() - start)
 
 
@@ -82,15 +83,6 @@ def rows_from_record(record: dict) -> tuple[tuple, tuple[tuple, ...], tuple[tupl
     """
     key = record["key"]
     summary = record["summary"]
-    page_row = (
-        record.get("title"),
-        record.get("language"),
-        summary["units"],
-        summary["claims"],
-        summary["flagged"],
-        sum(summary["findings"].values()),
-        summary.get("max_severity"),
-    )
     sentences = []
     findings = []
     for f in record["findings"]:
@@ -99,6 +91,8 @@ def rows_from_record(record: dict) -> tuple[tuple, tuple[tuple, ...], tuple[tupl
         sentences.append((key, s["index"], s["text"], ",".join(s["types"]), s["strength"], s["evidence"], int(s["flagged"])))
         for f in s["findings"]:
             findings.append((key, s["index"], f["rule"], f["severity"], f["message"], _phrase(f)))
+    worst = max((f[3] for f in findings), key=lambda severity: SEVERITY_RANK.get(severity, 0), default=None)
+    page_row = (record.get("title"), record.get("language"), summary["units"], summary["claims"], summary["flagged"], len(findings), worst)
     return page_row, tuple(sentences), tuple(findings)
 
 
