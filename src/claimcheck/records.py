@@ -174,6 +174,12 @@ class SentenceResult:
     evidence: Evidence
     findings: tuple[Finding, ...] = ()
     links: tuple[Link, ...] = ()
+    confidence: float | None = None  # calibrated probability that the unit is a flaggable claim
+    flagged: bool | None = None  # None: derived from the labels alone (see ``flaggable``)
+
+    def __post_init__(self) -> None:
+        if self.flagged is None:
+            object.__setattr__(self, "flagged", self.flaggable)
 
     @property
     def strength(self) -> str | None:
@@ -181,8 +187,11 @@ class SentenceResult:
         return self.wording.label if self.types else None
 
     @property
-    def flagged(self) -> bool:
-        """A claim worded more strongly than its evidence (ANNOTATION.md section 4)."""
+    def flaggable(self) -> bool:
+        """A claim worded more strongly than its evidence (ANNOTATION.md section 4), whatever the confidence.
+
+        ``flagged`` is this and, when the checker has a confidence threshold, a confidence at or above it.
+        """
         return bool(self.types) and self.strength == "strong" and self.evidence.label != "cited"
 
     def to_dict(self) -> dict:
@@ -196,6 +205,7 @@ class SentenceResult:
             "strength": self.strength,
             "evidence": self.evidence.label,
             "flagged": self.flagged,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
             "findings": [f.to_dict() for f in self.findings],
             "cues": [c.to_dict() for c in (*self.wording.cues, *self.evidence.cues)],
             "references": list(self.evidence.references),
