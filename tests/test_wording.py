@@ -56,3 +56,107 @@ def test_cues_point_at_the_deciding_words():
     spans = {unit.text[c.start : c.end].lower() for c in result.cues}
     assert "completely safe" in spans
     assert any("works wonders" in s for s in spans)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # praise vocabulary
+        ("Beetroot juice is excellent for stamina.", "strong"),
+        ("Cold showers bring tremendous benefits for mood.", "strong"),
+        ("Tai chi is a well-known method for easing stiffness.", "strong"),
+        ("The patch delivers exceptional relief from cramps.", "strong"),
+        # establishment in any tense or voice
+        ("Saunas have been shown to lower blood pressure.", "strong"),
+        ("Omega-3 has been found to ease joint stiffness.", "strong"),
+        ("Several trials have demonstrated that the brace reduces knee pain.", "strong"),
+        ("Researchers concluded that the gel heals blisters.", "strong"),
+        ("The formula is backed by evidence.", "strong"),
+        ("A science-backed blend for deeper sleep.", "strong"),
+        ("Experts agree that stretching prevents injury.", "strong"),
+        ("The cream is dermatologist-recommended for dry skin.", "strong"),
+        ("Studies showed that the spray clears congestion.", "strong"),
+        # superlatives attached to a benefit
+        ("Swimming is the most effective workout for sore joints.", "strong"),
+        ("Yoga is one of the best ways to lower stress.", "strong"),
+        ("Best pillows for neck pain", "strong"),
+        ("The best value pillow still eases neck pain.", "moderate"),
+        # unqualified verdicts
+        ("The tincture is effective against heartburn.", "strong"),
+        ("Trust me, it works.", "strong"),
+        ("Regular sleep is the key to a healthy weight.", "strong"),
+        ("Hydration is crucial for kidney health.", "strong"),
+        ("Fibre plays an essential role in gut health.", "strong"),
+        ("Adding a short walk after meals makes all the difference for blood sugar.", "strong"),
+        ("Pilates changed my life after my back surgery.", "strong"),
+        # absolute and minimising safety, and negated-harm reassurance
+        ("Decaf coffee is not unhealthy.", "strong"),
+        ("This tonic won't harm your liver.", "strong"),
+        ("The dye is non-toxic and kid-friendly.", "strong"),
+        ("A joint-friendly workout for every age.", "strong"),
+        ("Rowing offers a low-impact way to build endurance.", "strong"),
+        ("The lotion moisturises without irritating sensitive skin.", "strong"),
+        # cure words with a condition
+        ("These drops wipe out ear infections.", "strong"),
+        # promised numbers or speed
+        ("Feel calmer within 2 weeks of daily practice.", "strong"),
+        ("Say goodbye to heartburn in just three days.", "strong"),
+        ("92% of our clients sleep better.", "strong"),
+        # negations hedge
+        ("The procedure is not risk-free.", "hedged"),
+        ("Collagen powder is not a miracle for wrinkles.", "hedged"),
+        ("Stretching won't necessarily prevent injuries.", "hedged"),
+        # a negator reaches only its own clause
+        ("Rest is not optional; it is essential for recovery.", "strong"),
+        ("The balm is not only gentle but also fast-acting.", "strong"),
+        # distancing
+        ("Turmeric is touted as a cure for arthritis.", "hedged"),
+        ("Myth: Cracking your knuckles causes arthritis.", "hedged"),
+        ("Sellers claim that the bracelet relieves migraines.", "hedged"),
+        ("The root is said to boost fertility.", "hedged"),
+        ("Garlic was proclaimed a powerful remedy for colds.", "hedged"),
+        ("Many brands claim to support healthy hormones.", "hedged"),
+        # a distancing cue stops at a contrast
+        ("Fats are often seen as the enemy, but olive oil is excellent for the heart.", "strong"),
+        # first-person opinion governing the claim
+        ("I think the foam roller is the best tool for tight calves.", "hedged"),
+        ("I feel like magnesium helps my sleep.", "hedged"),
+        # pure intensifiers are not boosters
+        ("Walking significantly lowers blood pressure.", "moderate"),
+        ("Earplugs made a major difference to my sleep.", "moderate"),
+        ("The stretches dramatically reduce stiffness.", "moderate"),
+        ("The wrap fully supports the ankle during recovery.", "moderate"),
+        ("Massage works by relaxing tight muscles.", "moderate"),
+        # hedge scope
+        ("The tea, which may calm the stomach, is safe and effective.", "strong"),
+        ("The tea may calm the stomach and is safe for most adults.", "hedged"),
+        ("Some studies suggest the brace may help with posture.", "hedged"),
+        ("Research shows the brace may help with posture.", "hedged"),
+    ],
+)
+def test_wording_families(text, expected):
+    assert wording(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Saunas have been shown to lower blood pressure.", "establishment"),
+        ("The most effective workout for sore joints is swimming.", "superlative"),
+        ("Beetroot juice is excellent for stamina.", "praise"),
+        ("Myth: Cracking your knuckles causes arthritis.", "distancing"),
+        ("I think the foam roller helps.", "opinion"),
+        ("Walking significantly lowers blood pressure.", "intensifier"),
+        ("Hydration is crucial for kidney health.", "verdict"),
+        ("Decaf coffee is not unhealthy.", "safety_absolute"),
+        ("Collagen powder is not a miracle for wrinkles.", "denial"),
+    ],
+)
+def test_cue_families_are_named(text, kind):
+    assert kind in rate(Unit(0, 0, text, "sentence")).kinds
+
+
+def test_masked_idiom_makes_no_claim():
+    # "on the safe side" and "eliminate sugar" contain cue words but claim no safety or cure
+    assert wording("Skip the second cup to stay on the safe side; it helps you sleep.") == "moderate"
+    assert wording("Eliminating sugar helps you lose weight.") == "moderate"

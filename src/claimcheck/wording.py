@@ -3,7 +3,9 @@
 The lexicon is ``data/wording.json``. A hedge lowers the strength only when it governs the claim:
 a hedge inside a relative clause, a parenthesis or a subordinate clause ("X, which may calm
 inflammation, is safe") leaves the main clause's strong words in force. A strong word after a
-negator ("not a cure") is a denial, which hedges.
+negator in its own clause ("not a cure") is a denial, which hedges. A distancing cue ("touted as",
+"Myth:") governs the rest of the sentence up to a contrast, and a hedge after a framing cue ("research
+shows X may help") governs the claim that the frame introduces.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .datafiles import check_choice, check_keys, compile_phrases, load
+from .datafiles import check_choice, check_keys, compile_phrases, load, phrase_pattern
 from .records import Cue, Unit, Wording
 
 EFFECTS = ("strong", "hedged", "none")
 _CLAUSE_BREAK = re.compile(r";|\s[\u2013\u2014-]\s|\u2014|\bbut\b|\bhowever\b|\byet\b|:\s", re.I)
 _QUOTE = re.compile(r"[\"\u201c\u201d\u2018\u2019']")
 _WORD = re.compile(r"[A-Za-z\u2019']+")
+_GAP = re.compile(r"[\s\-]+")
+_CONTRAST = re.compile(r";|\bbut\b|\bhowever\b|\byet\b|\binstead\b", re.I)
+_NOT_ONLY = re.compile(r"\bnot (?:only|just|merely|simply)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,11 @@ class Lexicon:
 
     categories: tuple[tuple[str, str, bool, re.Pattern[str]], ...]
     effects: dict[str, str]  # cue kind -> strong | hedged | none
+    literals: re.Pattern[str]  # every literal phrase of every category, in one pattern
+    literal_kinds: dict[str, tuple[str, bool]]  # normalised phrase -> (category, negatable)
+    regexes: tuple[tuple[str, bool, tuple[str, ...], re.Pattern[str]], ...]  # category, negatable, gate, pattern
+    widening: frozenset[str]  # hedged categories that govern the rest of the sentence
+    frames: frozenset[str]  # strong categories that introduce a claim ("research shows ...")
     negator: re.Pattern[str]
     opener: re.Pattern[str]
     first_person: frozenset[str]
@@ -42,11 +52,21 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     where = str(path or f"claimcheck/data/{name}")
     check_keys(data, where, {"version", "categories", "negators", "clause_openers", "testimonial"}, {"description"})
     categories = []
+    literal_kinds: dict[str, tuple[str, bool]] = {}
+    regexes = []
     for cat, entry in data["categories"].items():
         here = f"{where}: categories.{cat}"
-        check_keys(entry, here, {"effect", "phrases"}, {"negatable", "description"})
+        check_keys(entry, here, {"effect", "phrases"}, {"negatable", "description", "scope", "frame"})
         check_choice(entry["effect"], EFFECTS, here, "effect")
-        categories.append((cat, entry["effect"], bool(entry.get("negatable", False)), compile_phrases(entry["phrases"], here)))
+        check_choice(entry.get("scope", "clause"), ("clause", "sentence"), here, "scope")
+        negatable = bool(entry.get("negatable", False))
+        categories.append((cat, entry["effect"], negatable, compile_phrases(entry["phrases"], here)))
+        for phrase in entry["phrases"]:
+            if phrase.startswith("re:"):
+                pattern = re.compile(phrase_pattern(phrase), re.I)
+                regexes.append((cat, negatable, _gate(pattern.pattern), pattern))
+            else:
+                literal_kinds.setdefault(_normal(phrase), (cat, negatable))
     testimonial = data["testimonial"]
     check_keys(testimonial, f"{where}: testimonial", {"first_person", "benefit_words"})
     effects = {cat: effect for cat, effect, _, _ in categories}
@@ -54,6 +74,11 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     return Lexicon(
         categories=tuple(categories),
         effects=effects,
+        literals=compile_phrases(list(literal_kinds), f"{where}: categories"),
+        literal_kinds=literal_kinds,
+        regexes=tuple(regexes),
+        widening=frozenset(c for c, e in data["categories"].items() if e.get("scope") == "sentence"),
+        frames=frozenset(c for c, e in data["categories"].items() if e.get("frame")),
         negator=compile_phrases(data["negators"], f"{where}: negators"),
         opener=compile_phrases(data["clause_openers"], f"{where}: clause_openers"),
         first_person=frozenset(w.lower() for w in testimonial["first_person"]),
@@ -65,12 +90,21 @@ def find_cues(text: str, lexicon: Lexicon | None = None) -> list[Cue]:
     """Every wording cue in a text, longest match first where they overlap."""
     lexicon = lexicon or load_lexicon()
     found: list[Cue] = []
-    for cat, _effect, negatable, pattern in lexicon.categories:
+    lowered = text.lower()
+
+    def add(m: re.Match[str], cat: str, negatable: bool) -> None:
+        kind = "denial" if negatable and _negated(text, m.start(), lexicon) else cat
+        found.append(Cue(m.start(), m.end(), m.group(0), kind, "wording"))
+
+    for m in lexicon.literals.finditer(text):
+        cat, negatable = lexicon.literal_kinds[_normal(m.group(0))]
+        add(m, cat, negatable)
+    for cat, negatable, gate, pattern in lexicon.regexes:
+        # a regular expression runs only where one of the words it needs occurs
+        if gate and not any(g in lowered for g in gate):
+            continue
         for m in pattern.finditer(text):
-            kind = cat
-            if negatable and _negated(text, m.start(), lexicon):
-                kind = "denial"
-            found.append(Cue(m.start(), m.end(), m.group(0), kind, "wording"))
+            add(m, cat, negatable)
     if _is_testimonial(text, lexicon):
         found.append(Cue(0, len(text), text, "testimonial", "wording"))
     # keep the longest cue where cues overlap (e.g. "clinically proven" over "proven")
@@ -90,9 +124,11 @@ def rate(unit: Unit, lexicon: Lexicon | None = None) -> Wording:
     effects = lexicon.effects
     strong = [c for c in cues if effects.get(c.kind) == "strong"]
     hedges = [c for c in cues if effects.get(c.kind) == "hedged"]
-    scopes = [_scope(text, h, lexicon) for h in hedges]
-    free_strong = [s for s in strong if not any(lo <= s.start <= hi for lo, hi in scopes)]
+    scopes = [_wide_scope(text, h) if h.kind in lexicon.widening else _scope(text, h, lexicon) for h in hedges]
     governing = [h for h, (lo, hi) in zip(hedges, scopes) if not _subordinate(text, h, lexicon)]
+    free_strong = [
+        s for s in strong if not any(lo <= s.start <= hi for lo, hi in scopes) and not _framed_hedge(text, s, governing, lexicon)
+    ]
     if free_strong:
         label = "strong"
     elif governing or (hedges and not strong):
@@ -119,10 +155,58 @@ def relabel(wording: Wording, label: str, lexicon: Lexicon | None = None) -> Wor
     return Wording(label, kept, wording.kinds, wording.found)
 
 
+def _normal(phrase: str) -> str:
+    return _GAP.sub(" ", phrase.strip().lower())
+
+
+def _gate(pattern: str) -> tuple[str, ...]:
+    """Literal strings one of which every match of ``pattern`` contains (empty when none can be told)."""
+    from re import _parser  # the standard parser; only its parse tree is read
+
+    try:
+        tree = _parser.parse(pattern)
+    except re.error:
+        return ()
+    best = _required(list(tree))
+    return tuple(sorted(best)) if best and min(map(len, best)) >= 3 else ()
+
+
+def _required(items: list) -> set[str] | None:
+    """The best set of literal alternatives that a sequence of parsed items must contain."""
+    from re import _constants as c
+
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        if op is c.LITERAL:
+            run += chr(av).lower()
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        if op is c.SUBPATTERN:
+            inner = _required(list(av[-1]))
+        elif op is c.BRANCH:
+            options = [_required(list(b)) for b in av[1]]
+            inner = None if any(o is None for o in options) else set().union(*options)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            inner = _required(list(av[2]))
+        else:
+            inner = None
+        if inner:
+            candidates.append(inner)
+    if run:
+        candidates.append({run})
+    return max(candidates, key=lambda s: (min(map(len, s)), -len(s)), default=None)
+
+
 def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
     window = text[max(0, start - 25) : start]
-    words = window.split()[-3:]
-    return bool(lexicon.negator.search(" ".join(words)))
+    window = re.split(r"[;:,.!?()\u2013\u2014]", window)[-1]  # a negator does not reach across a clause break
+    words = " ".join(window.split()[-3:])
+    if _NOT_ONLY.search(words):  # "not only safe but..." affirms
+        return False
+    return bool(lexicon.negator.search(words))
 
 
 def _scope(text: str, hedge: Cue, lexicon: Lexicon) -> tuple[int, int]:
@@ -135,6 +219,19 @@ def _scope(text: str, hedge: Cue, lexicon: Lexicon) -> tuple[int, int]:
     if brk:
         end = brk.start()
     return hedge.start, end
+
+
+def _framed_hedge(text: str, cue: Cue, governing: list[Cue], lexicon: Lexicon) -> bool:
+    """Whether a framing cue ("studies show") introduces a claim that a later hedge in its clause governs."""
+    if cue.kind not in lexicon.frames:
+        return False
+    return any(h.start >= cue.end and not _CLAUSE_BREAK.search(text, cue.end, h.start) for h in governing)
+
+
+def _wide_scope(text: str, hedge: Cue) -> tuple[int, int]:
+    """A distancing cue ("Myth:", "claims that") governs the rest of the sentence, up to a contrast ("but", ";")."""
+    brk = _CONTRAST.search(text, hedge.end)
+    return hedge.start, brk.start() if brk else len(text)
 
 
 def _subordinate(text: str, hedge: Cue, lexicon: Lexicon) -> bool:
