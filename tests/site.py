@@ -76,6 +76,7 @@ class Site:
         self.log: list[tuple[float, str, int]] = []
         self.active: Counter[str] = Counter()
         self.max_active = 0
+        self.connections = 0  # TCP connections accepted, to tell a reused HTTP client from fresh ones
         self._lock = threading.Lock()
         self._failed_once: set[str] = set()
 
@@ -189,6 +190,11 @@ class Site:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with site._lock:
+                    site.connections += 1
 
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 path = self.path.split("?", 1)[0]

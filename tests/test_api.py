@@ -8,6 +8,7 @@ import claimcheck
 def test_public_names_are_pinned():
     assert sorted(claimcheck.__all__) == sorted(
         [
+            "Checker",
             "ClaimcheckError",
             "ContentTypeError",
             "DataFileError",
@@ -61,7 +62,9 @@ def test_json_report_has_the_documented_keys(example_report):
     for s in data["sentences"]:
         assert s["wording"] in ("strong", "moderate", "hedged")
         assert (s["strength"] is None) == (not s["types"])
-        assert s["flagged"] == bool(s["types"] and s["strength"] == "strong" and s["evidence"] != "cited")
+        flaggable = bool(s["types"] and s["strength"] == "strong" and s["evidence"] != "cited")
+        assert 0.0 <= s["confidence"] <= 1.0
+        assert s["flagged"] == (flaggable and s["confidence"] >= data["min_confidence"])
 
 
 def test_html_and_text_entry_points_agree_on_a_plain_paragraph():
@@ -71,3 +74,16 @@ def test_html_and_text_entry_points_agree_on_a_plain_paragraph():
     assert [s.text for s in from_text.sentences] == [s.text for s in from_html.sentences]
     assert [s.flagged for s in from_text.sentences] == [s.flagged for s in from_html.sentences]
     assert from_text.sentences[0].flagged
+
+
+def test_checking_imports_no_training_library():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, claimcheck\n"
+        "claimcheck.check_text('Our spray cures insomnia in days.')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'skops', 'torch', 'transformers'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -43,3 +43,15 @@ def test_inline_links_keep_their_targets():
     block = next(b for b in doc.blocks for lk in b.links if "pubmed" in lk.url)
     link = next(lk for lk in block.links if "pubmed" in lk.url)
     assert block.text[link.start : link.end] == link.text
+
+
+def test_xhtml_page_with_an_xml_declaration_is_read():
+    from claimcheck.fetching import page_from_html
+
+    body = "".join(f"<p>Paragraph {i} of a saved mobile page about knee pain and walking every day.</p>" for i in range(6))
+    html = (
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE html>\n'
+        f'<html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><title>Knee pain</title></head><body><article>{body}</article></body></html>'
+    )
+    doc = clean(page_from_html(html))
+    assert "Paragraph 3 of a saved mobile page" in "\n".join(b.text for b in doc.blocks)

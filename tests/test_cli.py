@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import EXAMPLE
 
 
@@ -64,3 +66,30 @@ def test_a_host_name_without_scheme_gets_a_hint():
     assert out.stderr.decode().strip() == (
         "claimcheck: www.clinic.example/blog/ldn: no such file (for a web page, give the URL with http:// or https://)"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--timeout", "-1"), "claimcheck: option total_timeout (--timeout): expected a number of seconds above 0, got -1.0"),
+        (("--max-bytes", "0"), "claimcheck: option max_bytes (--max-bytes): expected a whole number of bytes, at least 1, got 0"),
+        (("--min-confidence", "1.5"), "claimcheck: option min_confidence (--min-confidence): expected a number from 0 to 1, got 1.5"),
+    ],
+)
+@pytest.mark.parametrize("command", [(), ("audit", "--no-progress")])
+def test_invalid_options_are_one_line_and_exit_2_for_check_and_audit(tmp_path, command, args, message):
+    out = run(*command, *args, str(EXAMPLE), *(["--out", str(tmp_path / "out")] if command else []))
+    assert out.returncode == 2
+    assert out.stderr.decode().strip() == message
+    assert out.stdout == b""
+    assert not (tmp_path / "out").exists()
+
+
+def test_min_confidence_is_accepted(tmp_path):
+    strict = run("--format", "json", "--min-confidence", "0.8", str(EXAMPLE))
+    assert strict.returncode == 0, strict.stderr
+    flagged = [s for s in json.loads(strict.stdout)["sentences"] if s["flagged"]]
+    assert all(s["confidence"] is None or s["confidence"] >= 0.8 for s in flagged)
+    audited = run("audit", str(EXAMPLE.parent), "--out", str(tmp_path / "out"), "--no-progress", "--min-confidence", "0.8")
+    assert audited.returncode == 0, audited.stderr
+    assert b"--min-confidence" in run("check", "--help").stdout and b"--min-confidence" in run("audit", "--help").stdout

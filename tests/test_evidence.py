@@ -1,5 +1,8 @@
 """Evidence per ANNOTATION.md section 3: cited, described, none; markers linked to references."""
 
+import json
+from importlib import resources
+
 import pytest
 
 import claimcheck
@@ -74,3 +77,183 @@ def test_links_to_studies_cite_but_links_to_the_clinic_or_social_media_do_not():
 )
 def test_link_classes(url, kind):
     assert classify_link(url, "https://clinic.example/blog/post").startswith(kind)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # establishment in any tense or voice
+        "Cold showers have been shown to lift alertness in office workers.",
+        "Beetroot juice has been found to lower systolic pressure.",
+        "Rhodiola is clinically proven to ease fatigue.",
+        "Our science-backed formula supports restful sleep.",
+        "This research-based plan steadies blood sugar.",
+        "Evidence has piled up around the benefits of walking after meals.",
+        "Several trials have demonstrated that zinc shortens colds.",
+        "Data suggest that fasting lowers insulin levels.",
+        "A growing body of evidence links loneliness to heart disease.",
+        # researchers, experts and named outside bodies
+        "Researchers presented findings on how fibre feeds gut bacteria.",
+        "Scientists at a Danish university tracked 4,000 cyclists for ten years.",
+        "Experts emphasized that sunscreen prevents most skin cancers.",
+        "Per the experts, flossing once a day keeps gums healthy.",
+        "Pediatricians endorse tummy time for stronger neck muscles.",
+        "A leading sleep expert warns that blue light delays melatonin.",
+        "Dr. Amir Khan, a cardiologist at a city hospital, says salt raises blood pressure.",
+        "The World Health Organization recommends breastfeeding for six months.",
+        "Untreated measles can be deadly, says the CDC.",
+        "Health officials said the vaccine cut hospital admissions by half.",
+        "The medical community agrees that smoking causes lung cancer.",
+        # studies named in words
+        "A review of 27 studies found yoga eased back pain.",
+        "In clinical trials, the patch reduced migraine days.",
+        "The 2021 survey report revealed that most runners stretch too little.",
+        "A trial published in The Lancet tested the drug in 800 adults.",
+        "Results appeared in the Journal of Sleep Research last spring.",
+        "Data from the national nutrition survey show most adults lack fibre.",
+        "Modelling showed that masks slowed the spread in schools.",
+        "Source: CDC, National Center for Health Statistics",
+        "Bruising is the most commonly reported side effect of the injection.",
+        "Half of the parents surveyed said melatonin helped their children sleep.",
+    ],
+)
+def test_described_families(sentence):
+    assert evidence_of(f"<p>{sentence}</p>")[0][1] == "described"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "According to the brand, the serum should be applied twice a day.",
+        "Our founder Dr. Maya Ortiz says the drip restores energy in hours.",
+        "Dr. Leo Park, the chiropractor at our clinic, says adjustments cure headaches.",
+        "People who said they slept badly were offered a free consultation.",
+        "Our process is rooted in careful, data-driven testing of every mattress.",
+        "Book a trial class at our studio this week.",
+        "In (March 2021) the clinic moved to a larger building.",
+    ],
+)
+def test_not_evidence(sentence):
+    assert evidence_of(f"<p>{sentence}</p>")[0][1] == "none"
+
+
+def test_a_study_named_by_the_site_staff_still_counts():
+    assert evidence_of("<p>Our doctors say a 2020 study found fewer colds in people taking zinc.</p>")[0][1] == "described"
+
+
+@pytest.mark.parametrize(
+    "citation",
+    ["(Okafor, Lindqvist, Brandt, & Moreau, 2018)", "(Haddad and Yilmaz, 2022)", "(Ferreira et al., 2016; Novak, 2019)"],
+)
+def test_author_year_citations_with_several_authors(citation):
+    assert evidence_of(f"<p>Burnout rises with unpaid care work {citation}.</p>")[0][1] == "cited"
+
+
+@pytest.mark.parametrize(
+    "url, kind",
+    [
+        # hospitals, health organisations, journals, universities: sources
+        ("https://www.mayoclinic.org/diseases-conditions/insomnia/symptoms-causes/syc-20355167", "evidence:hospital"),
+        ("https://www.heart.org/en/healthy-living/fitness/fitness-basics/aha-recs-for-physical-activity-in-adults", "evidence:organisation"),
+        ("https://jamanetwork.com/journals/jama/fullarticle/2780000", "evidence:journal"),
+        ("https://www.sph.example.edu/nutrition/whole-grains/", "evidence:agency"),
+        ("https://go.redirect.example/?id=7&url=https%3A%2F%2Fdoi.org%2F10.1000%2Fxyz123", "evidence:literature"),
+        ("https://web.archive.org/web/20200101000000/https://www.who.int/news-room/fact-sheets/detail/obesity", "evidence:agency"),
+        # news sites, magazines and health publishers: not a pointer to a source
+        ("https://www.nytimes.com/2023/05/02/well/eat/fiber-gut-health.html", "not_evidence:news"),
+        ("https://www.bbc.co.uk/news/health-12345678", "not_evidence:news"),
+        ("https://www.womenshealthmag.com/fitness/a1234/plank-benefits/", "not_evidence:news"),
+        ("https://www.healthline.com/nutrition/oats", "not_evidence:news"),
+        # shops, home pages and people's profiles
+        ("https://amzn.to/3abcXYZ", "not_evidence:shop"),
+        ("https://www.cdc.gov/", "not_evidence:home_page"),
+        ("https://www.aap.org/en-us/Pages/Default.aspx", "not_evidence:home_page"),
+        ("https://directory.med.example.edu/profile/jdoe", "not_evidence:profile"),
+        ("https://www.state.example.edu/people/jane-doe", "not_evidence:profile"),
+    ],
+)
+def test_more_link_classes(url, kind):
+    assert classify_link(url, "https://clinic.example/blog/post") == kind
+
+
+@pytest.mark.parametrize(
+    "url, page",
+    [
+        ("https://www.cdc.gov/nutrition/fiber.html", "https://www.cdc.gov/nutrition/tips.html"),
+        ("https://nutrition.bigcollege.edu/healthy-drinks/", "https://health.bigcollege.edu/blog/post"),
+        ("https://pdf.clinic.co.uk/?url=https%3A%2F%2Fclinic.co.uk%2Fposts%2Fa", "https://www.clinic.co.uk/posts/b"),
+    ],
+)
+def test_links_to_the_pages_own_site_are_not_sources_even_on_agency_sites(url, page):
+    assert classify_link(url, page) == "own_site"
+
+
+def test_different_sites_under_one_country_suffix_are_not_the_same_site():
+    assert classify_link("https://www.nhs.uk/conditions/asthma/", "https://www.clinic.co.uk/blog") == "evidence:agency"
+    assert classify_link("https://www.otherclinic.co.uk/blog", "https://www.clinic.co.uk/blog") == "other"
+
+
+def test_the_canonical_address_tells_which_links_are_the_sites_own():
+    html = (
+        '<html><head><link rel="canonical" href="https://www.health.example.gov/eat-well/fibre.html"></head><body><article>'
+        '<p>Fibre keeps bowel movements regular and lowers cholesterol. '
+        'See our <a href="https://www.health.example.gov/eat-well/grains.html">page on whole grains</a>.</p>'
+        "</article></body></html>"
+    )
+    report = claimcheck.check_html(html)
+    assert [s.evidence.label for s in report.sentences] == ["none", "none"]
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        # a claim beside a cited sentence of the same paragraph is cited
+        (
+            '<p>Walking after dinner lowers blood sugar spikes. <a href="https://pubmed.ncbi.nlm.nih.gov/23456789/">A crossover trial</a> '
+            "measured glucose in 10 adults.</p>",
+            ["cited", "cited"],
+        ),
+        # a question or a definition beside it is not
+        (
+            '<p>What is a glucose spike? <a href="https://pubmed.ncbi.nlm.nih.gov/23456789/">A crossover trial</a> measured glucose in 10 adults.</p>',
+            ["none", "cited"],
+        ),
+        (
+            '<p>Oats are a cereal grain. <a href="https://pubmed.ncbi.nlm.nih.gov/23456789/">A crossover trial</a> measured glucose in 10 adults.</p>',
+            ["none", "cited"],
+        ),
+        # a news link is no pointer, so it cites neither sentence
+        (
+            '<p>Walking after dinner lowers blood sugar spikes. <a href="https://www.usatoday.com/story/news/health/2022/walking/">One newspaper</a> '
+            "covered it.</p>",
+            ["none", "none"],
+        ),
+    ],
+)
+def test_neighbouring_sentence_rule(body, expected):
+    assert [label for _, label in evidence_of(body)] == expected
+
+
+def test_the_neighbouring_rule_does_not_cross_a_heading():
+    rows = evidence_of(
+        "<p>Walking after dinner lowers blood sugar spikes.</p><h2>Try it tonight</h2>"
+        '<p><a href="https://pubmed.ncbi.nlm.nih.gov/23456789/">A crossover trial</a> measured glucose in 10 adults.</p>'
+    )
+    assert [label for _, label in rows] == ["none", "none", "cited"]
+
+
+def test_list_items_take_described_evidence_from_their_lead_in():
+    rows = evidence_of("<p>Tai chi has been shown to help:</p><ul><li>Improve balance</li><li>Ease knee pain</li></ul><p>Classes run weekly.</p>")
+    assert [label for _, label in rows] == ["described", "described", "described", "none"]
+
+
+def test_every_literal_described_phrase_must_carry_a_gate_word(tmp_path):
+    from claimcheck.errors import DataFileError
+    from claimcheck.evidence import load_cues
+
+    data = json.loads(resources.files("claimcheck").joinpath("data", "evidence.json").read_text(encoding="utf-8"))
+    data["described"].append("hear it on the grapevine")
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(DataFileError, match="grapevine"):
+        load_cues(path)

@@ -4,8 +4,16 @@
 >>> report = claimcheck.check_text("LDN is a safe and effective cure for chronic pain.")
 >>> [s.flagged for s in report.sentences]
 [True]
+
+Many pages with the same options: build one :class:`Checker` and reuse it.
+
+>>> with claimcheck.Checker(claimcheck.Options(total_timeout=20)) as checker:
+...     reports = [checker.check_text(t) for t in ("Zinc lozenges cure the common cold in a day.", "Zinc may shorten a cold [1].")]
+>>> [len(r.flagged) for r in reports]
+[1, 0]
 """
 
+from .checker import Checker
 from .errors import (
     ClaimcheckError,
     ContentTypeError,
@@ -22,6 +30,7 @@ from .report import to_dict, to_json
 from .version import __version__
 
 __all__ = [
+    "Checker",
     "ClaimcheckError",
     "ContentTypeError",
     "DataFileError",

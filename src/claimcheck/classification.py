@@ -1,56 +1,141 @@
-"""Classify each unit's claim types (efficacy, safety, mechanism; multi-label) with the trained model.
+"""Classify units with the trained model: claim types, wording strength, and the confidence of a flag.
 
-The model is a scikit-learn pipeline saved with skops in ``models/`` (see ``claimcheck train``);
-loading accepts only the scikit-learn and numpy types that pipeline is built from.
+A model directory holds ``meta.json`` and the plain-array linear model ``units.json`` + ``units.npz``
+(see :mod:`claimcheck.linear`; no scikit-learn at check time). ``meta.json`` names the backend, so
+another backend can sit behind the same :class:`Classifier` protocol. The model has two layers
+(see :mod:`claimcheck.train`): three linear heads over one TF-IDF featurisation (types, strength,
+strong claim), then a small logistic layer that turns their outputs, the wording cues and the
+previous unit's outputs into the confidence that the unit is a strongly worded claim.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from . import linear
 from .errors import ModelError
 from .records import Unit, Wording
-from .wording import has_strong_cue
+from .vocabulary import CONTENT_UNITS, STRENGTHS, TYPES
+from .wording import Lexicon
 
-TYPES = ("efficacy", "safety", "mechanism")
-MODEL_FILE = "types.skops"
-STRENGTH_FILE = "strength.skops"
 META_FILE = "meta.json"
-STRENGTHS = ("strong", "moderate", "hedged")
-TRUSTED = (
-    "sklearn.pipeline.Pipeline",
-    "sklearn.pipeline.FeatureUnion",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.multiclass.OneVsRestClassifier",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.svm._classes.LinearSVC",
-    "sklearn.preprocessing._label.LabelBinarizer",
-    "sklearn.preprocessing._label.MultiLabelBinarizer",
-    "numpy.str_",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.dtype",
-    "builtins.slice",
-    "collections.defaultdict",
-)
+MODEL_NAME = "units"
+FEATURE_VERSION = 2
+BACKENDS = ("linear",)
+STACK_UNITS = CONTENT_UNITS
+_ORDERED_STRENGTHS = tuple(sorted(STRENGTHS))  # the strength head's columns: hedged, moderate, strong
+_CLIP = 12.0
 
 
-def features_text(text: str, unit: str = "sentence", cue_kinds: tuple[str, ...] = ()) -> str:
-    """The text the type model sees: the unit kind and the wording-cue kinds as tokens, then the text."""
-    cues = " ".join(f"__cue_{k}__" for k in cue_kinds)
-    return f"__{unit}__ {cues} {text}"
+def main_text(text: str, unit: str, kinds: tuple[str, ...], rule: str) -> str:
+    """The text the heads read: the unit kind, the wording-cue kinds and the lexicon's verdict as tokens, then the text."""
+    cues = " ".join(f"__cue_{k}__" for k in kinds)
+    return f"__{unit}__ {cues} __rule_{rule}__ {text}"
 
 
-def strength_text(text: str, unit: str, wording: Wording) -> str:
-    """The text the strength model sees: the type model's tokens plus the lexicon rules' verdict."""
-    return f"{features_text(text, unit, wording.kinds)} __rule_{wording.label}__"
+def cue_vocabulary(lexicon: Lexicon) -> tuple[str, ...]:
+    """Every cue kind the lexicon can report, in a fixed order: the confidence layer's indicator inputs."""
+    return tuple(sorted(lexicon.effects))
+
+
+def stack_features(
+    scores: np.ndarray,
+    unit: str,
+    kinds: tuple[str, ...],
+    rule: str,
+    text: str,
+    vocabulary: tuple[str, ...],
+    prev_scores: np.ndarray | None,
+    prev_text: str | None,
+) -> list[float]:
+    """The confidence layer's inputs for one unit: the heads' raw scores, cues, unit kind and the previous unit."""
+    s = np.clip(scores, -_CLIP, _CLIP)
+    strength = _softmax(s[3:6])
+    row = [*s[:3], float(s[:3].max()), float(strength[_ORDERED_STRENGTHS.index("strong")]), float(strength[0]), float(s[6])]
+    row += [float(rule == "strong"), float(rule == "hedged")]
+    present = set(kinds)
+    row += [float(k in present) for k in vocabulary]
+    row += [float(unit == u) for u in STACK_UNITS]
+    stripped = text.rstrip()
+    row += [float(len(stripped.split()) <= 4), float(stripped.endswith("?"))]
+    if prev_scores is None:
+        row += [0.0, 0.0, 0.0, 0.0, 0.0]
+    else:
+        p = np.clip(prev_scores, -_CLIP, _CLIP)
+        before = (prev_text or "").rstrip()
+        row += [1.0, float(p[6]), float(p[:3].max()), float(before.endswith(":")), float(before.endswith("?"))]
+    return row
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What the model concluded about each unit of a page."""
+
+    types: list[tuple[str, ...]]
+    strengths: list[str]
+    confidences: list[float]
+
+
+class Classifier(Protocol):
+    """A classification backend: the labels and flag confidence of a page's units, in order."""
+
+    operating_point: float
+
+    def classify(self, units: tuple[Unit, ...], wordings: list[Wording], threshold: float) -> Classification: ...
+
+
+@dataclass(frozen=True)
+class LinearClassifier:
+    """Three linear heads over one featurisation, and the logistic confidence layer over them."""
+
+    model: linear.LinearModel
+    thresholds: np.ndarray  # per type, on the raw score
+    vocabulary: tuple[str, ...]
+    coef: np.ndarray
+    intercept: float
+    operating_point: float
+
+    def classify(self, units: tuple[Unit, ...], wordings: list[Wording], threshold: float) -> Classification:
+        """Types, strength and confidence of each unit; a unit at or above ``threshold`` is made a strong claim.
+
+        The confidence layer decides the flag, so a unit it is confident about carries the labels that
+        make it flaggable: its best type when the type heads gave none, and strong wording.
+        """
+        if not units:
+            return Classification([], [], [])
+        texts = [main_text(u.text, u.unit, w.kinds, w.label) for u, w in zip(units, wordings)]
+        scores = self.model.scores(texts)
+        rows = []
+        for i, (u, w) in enumerate(zip(units, wordings)):
+            prev = scores[i - 1] if i else None
+            rows.append(stack_features(scores[i], u.unit, w.kinds, w.label, u.text, self.vocabulary, prev, units[i - 1].text if i else None))
+        z = np.asarray(rows) @ self.coef + self.intercept
+        confidences = [1.0 / (1.0 + math.exp(-float(v))) for v in z]
+        typed = scores[:, :3] >= self.thresholds
+        strength_idx = scores[:, 3:6].argmax(axis=1)
+        types, strengths = [], []
+        for i, c in enumerate(confidences):
+            chosen = tuple(t for j, t in enumerate(TYPES) if typed[i, j])
+            strength = _ORDERED_STRENGTHS[int(strength_idx[i])]
+            if c >= threshold:
+                chosen = chosen or (TYPES[int(np.argmax(scores[i, :3] - self.thresholds))],)
+                strength = "strong"
+            types.append(chosen)
+            strengths.append(strength)
+        return Classification(types, strengths, confidences)
 
 
 def model_dir(path: Path | None = None) -> Path:
@@ -60,129 +145,38 @@ def model_dir(path: Path | None = None) -> Path:
     return Path(str(resources.files("claimcheck").joinpath("models")))
 
 
-@dataclass(frozen=True)
-class LinearScorer:
-    """The fitted vectorizers and stacked coefficients of a linear pipeline.
+@lru_cache(maxsize=4)
+def load_classifier(path: Path | None = None) -> Classifier:
+    """Load the model of a directory (the packaged one unless ``path`` is given), checked against the lexicon."""
+    from .wording import load_lexicon
 
-    Scoring through them gives the pipeline's ``decision_function`` without scikit-learn's
-    per-call overhead (validation, FeatureUnion dispatch), which dominates on one page's units.
-    """
-
-    vectorizers: tuple
-    coef: np.ndarray  # (features, outputs)
-    intercept: np.ndarray
-    classes: tuple[str, ...]
-
-    @classmethod
-    def of(cls, pipeline) -> LinearScorer:
-        features, model = pipeline.steps[0][1], pipeline.steps[-1][1]
-        vectorizers = tuple(t for _, t in features.transformer_list) if hasattr(features, "transformer_list") else (features,)
-        if hasattr(model, "estimators_"):  # one-vs-rest: one binary model per label
-            coef = np.vstack([e.coef_ for e in model.estimators_]).T
-            intercept = np.concatenate([e.intercept_ for e in model.estimators_])
-            classes: tuple = tuple(range(len(model.estimators_)))
-        else:
-            coef, intercept, classes = model.coef_.T, model.intercept_, tuple(str(c) for c in model.classes_)
-        return cls(vectorizers, np.ascontiguousarray(coef), intercept, classes)
-
-    def scores(self, texts: list[str]) -> np.ndarray:
-        """Decision scores, one row per text."""
-        from scipy.sparse import hstack
-
-        x = hstack([v.transform(texts) for v in self.vectorizers]).tocsr()
-        return np.asarray(x @ self.coef) + self.intercept
-
-
-@dataclass(frozen=True)
-class TypeModel:
-    """The loaded claim-type classifier and its per-label thresholds."""
-
-    pipeline: object
-    labels: tuple[str, ...]
-    thresholds: tuple[float, ...]
-    linear: LinearScorer = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "linear", LinearScorer.of(self.pipeline))
-
-    def predict(self, units: tuple[Unit, ...] | list[Unit], cue_kinds: list[tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
-        """The claim types of each unit, in the order of TYPES; ``cue_kinds`` are the wording cues found in each."""
-        if not units:
-            return []
-        kinds = cue_kinds or [()] * len(units)
-        texts = [features_text(u.text, u.unit, k) for u, k in zip(units, kinds)]
-        scores = self.linear.scores(texts)
-        out = []
-        for row in scores:
-            chosen = {label for label, s, t in zip(self.labels, row, self.thresholds) if s >= t}
-            out.append(tuple(t for t in TYPES if t in chosen))
-        return out
-
-
-@dataclass(frozen=True)
-class StrengthModel:
-    """The loaded strength classifier: words, wording-cue tokens and the lexicon rules' verdict."""
-
-    pipeline: object
-    min_uncued_strong: float = 0.0  # least probability for "strong" when no strong cue was found
-    linear: LinearScorer = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "linear", LinearScorer.of(self.pipeline))
-
-    def predict(self, units: tuple[Unit, ...] | list[Unit], wordings: list[Wording]) -> list[str]:
-        """The strength label of each unit."""
-        if not units:
-            return []
-        texts = [strength_text(u.text, u.unit, w) for u, w in zip(units, wordings)]
-        scores = self.linear.scores(texts)
-        labels = [self.linear.classes[i] for i in scores.argmax(axis=1)]
-        uncued = [i for i, (label, w) in enumerate(zip(labels, wordings)) if label == "strong" and not has_strong_cue(w)]
-        if uncued:
-            # "strong" with no strong word in sight must be a confident call
-            rows = scores[uncued]
-            proba = np.exp(rows - rows.max(axis=1, keepdims=True))
-            proba /= proba.sum(axis=1, keepdims=True)  # the multinomial model's predict_proba
-            column = self.linear.classes.index("strong")
-            for i, row in zip(uncued, proba):
-                if row[column] < self.min_uncued_strong:
-                    labels[i] = "moderate"
-        return labels
-
-
-def _load_skops(path: Path):
-    import skops.io as sio
-
-    if not path.exists():
-        raise ModelError("no trained model file here; run 'claimcheck train'", str(path))
-    try:
-        # only the listed types may be built; anything else in the file makes skops refuse it
-        return sio.load(path, trusted=list(TRUSTED))
-    except Exception as exc:  # skops raises many kinds for a corrupt or foreign file
-        raise ModelError(f"cannot load the model ({type(exc).__name__}: {exc})", str(path)) from None
-
-
-@dataclass(frozen=True)
-class Models:
-    """Both trained models of a model directory."""
-
-    types: TypeModel
-    strength: StrengthModel
-
-
-@lru_cache(maxsize=2)
-def load_models(path: Path | None = None) -> Models:
-    """Load the claim-type and strength models (the packaged ones unless ``path`` is given)."""
     directory = model_dir(path)
     meta_path = directory / META_FILE
     if not meta_path.exists():
         raise ModelError(f"no trained model here (expected {META_FILE}); run 'claimcheck train'", str(directory))
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        labels = tuple(meta["labels"])
-        thresholds = tuple(float(meta["thresholds"][label]) for label in labels)
+        backend = meta.get("backend")
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown model backend {backend!r}; this claimcheck reads {list(BACKENDS)}; retrain with 'claimcheck train'", str(meta_path))
+        if meta.get("feature_version") != FEATURE_VERSION:
+            raise ModelError(f"model features version {meta.get('feature_version')!r}, expected {FEATURE_VERSION}; retrain", str(meta_path))
+        thresholds = np.array([float(meta["thresholds"][t]) for t in TYPES])
+        conf = meta["confidence"]
+        vocabulary = tuple(conf["kinds"])
+        coef = np.array(conf["coef"], dtype=float)
+        intercept = float(conf["intercept"])
+        point = float(meta["operating_point"])
+    except ModelError:
+        raise
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"unreadable model metadata ({type(exc).__name__}: {exc})", str(meta_path)) from None
-    types = TypeModel(_load_skops(directory / MODEL_FILE), labels, thresholds)
-    strength = StrengthModel(_load_skops(directory / STRENGTH_FILE), float(meta.get("min_uncued_strong", 0.0)))
-    return Models(types, strength)
+    expected = cue_vocabulary(load_lexicon())
+    if vocabulary != expected:
+        missing = sorted(set(expected) ^ set(vocabulary))
+        raise ModelError(f"the model was trained with other wording-cue kinds ({', '.join(missing)}); retrain with 'claimcheck train'", str(meta_path))
+    model = linear.load(directory, MODEL_NAME)
+    width = len(stack_features(np.zeros(len(model.classes)), "sentence", (), "moderate", "", vocabulary, None, None))
+    if coef.shape != (width,) or len(model.classes) != 7 or not 0.0 <= point <= 1.0:
+        raise ModelError("the model's confidence layer does not fit its heads; retrain with 'claimcheck train'", str(meta_path))
+    return LinearClassifier(model, thresholds, vocabulary, coef, intercept, point)

@@ -123,10 +123,14 @@ def _clean_html(page: Page) -> Document:
     )
 
 
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
 def _parse(html: str, source: str):
     from lxml import html as lxml_html
 
     parser = lxml_html.HTMLParser(recover=True)
+    html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses a str that declares its own encoding
     try:
         tree = lxml_html.fromstring(html, parser=parser)
     except (etree.ParserError, ValueError) as exc:

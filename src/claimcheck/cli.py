@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -10,8 +11,10 @@ import click
 from .errors import ClaimcheckError
 from .options import Options
 from .version import __version__
+from .vocabulary import SEVERITIES, SEVERITY_RANK
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_SETUP = 0, 1, 2, 3
+FAIL_ON = (*SEVERITIES, "never")
 
 EXAMPLES = """
 \b
@@ -55,62 +58,89 @@ def main() -> None:
     SOURCE is a URL, a saved page (.html, .txt) or - for standard input."""
 
 
+def _check_options(command):
+    """Add the flags every checking command takes; :func:`_build_options` turns them into Options."""
+    flags = [
+        click.option("--max-bytes", type=int, default=Options.max_bytes, show_default=True, help="Largest body accepted."),
+        click.option("--timeout", type=float, default=Options.total_timeout, show_default=True, help="Seconds for a whole fetch."),
+        click.option(
+            "--model",
+            "model_path",
+            type=click.Path(file_okay=False, exists=True, path_type=Path),
+            help="A model directory from 'claimcheck train'.",
+        ),
+        click.option(
+            "--min-confidence",
+            type=float,
+            help="Flag only claims whose confidence is at least this (0 to 1); default: the model's operating point.",
+        ),
+    ]
+    for flag in reversed(flags):
+        command = flag(command)
+    return command
+
+
+def _build_options(max_bytes: int, timeout: float, model_path: Path | None, min_confidence: float | None) -> Options:
+    """The Options of the checking flags; an invalid value is one line on stderr and exit 2."""
+    try:
+        return Options(max_bytes=max_bytes, total_timeout=timeout, model_path=model_path, min_confidence=min_confidence)
+    except ClaimcheckError as exc:
+        click.echo(f"claimcheck: {exc}", err=True)
+        sys.exit(exc.exit_code)
+
+
+def _fails(severities: Iterable[str | None], fail_on: str) -> bool:
+    """Whether any of ``severities`` is at or above ``fail_on`` ("never" never fails)."""
+    worst = max((SEVERITY_RANK.get(s, 0) for s in severities if s), default=0)
+    return fail_on != "never" and worst >= SEVERITY_RANK[fail_on]
+
+
 @main.command("check", epilog=EXAMPLES)
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here instead of stdout.")
 @click.option(
     "--fail-on",
-    type=click.Choice(["high", "medium", "low", "never"]),
+    type=click.Choice(FAIL_ON),
     default="never",
     show_default=True,
     help="Exit 1 when a finding at or above this severity exists.",
 )
-@click.option("--max-bytes", type=click.IntRange(min=1), default=Options.max_bytes, show_default=True, help="Largest body accepted.")
-@click.option(
-    "--timeout", type=click.FloatRange(min=0.1), default=Options.total_timeout, show_default=True, help="Seconds for a whole fetch."
-)
-@click.option(
-    "--model",
-    "model_path",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="A model directory from 'claimcheck train'.",
-)
-def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path) -> None:
+@_check_options
+def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path, min_confidence) -> None:
     """Check one or more pages."""
     from rich.console import Console
 
-    from .pipeline import check_source
+    from .checker import Checker
     from .report import max_severity, render_text, to_json
-    from .rules import SEVERITY_RANK
 
-    options = Options(max_bytes=max_bytes, total_timeout=timeout, read_timeout=min(Options.read_timeout, timeout), model_path=model_path)
+    options = _build_options(max_bytes, timeout, model_path, min_confidence)
     if fmt == "json" and len(sources) > 1:
         fmt = "jsonl"
     stream = output.open("w", encoding="utf-8") if output else sys.stdout
     console = Console(file=stream, highlight=False, soft_wrap=False) if fmt == "text" else None
     failed_input = failed_setup = False
-    worst = 0
+    severities = []
     try:
-        for source in sources:
-            try:
-                report = check_source(source, options)
-            except ClaimcheckError as exc:
-                click.echo(f"claimcheck: {exc}", err=True)
-                if exc.exit_code == EXIT_SETUP:
-                    failed_setup = True
-                    break
-                failed_input = True
-                continue
-            severity = max_severity(report)
-            worst = max(worst, SEVERITY_RANK.get(severity, 0))
-            if fmt == "text":
-                render_text(report, console)
-                if len(sources) > 1:
-                    console.print()
-            else:
-                stream.write(to_json(report, indent=2 if fmt == "json" else None) + "\n")
-                stream.flush()
+        with Checker(options) as checker:
+            for source in sources:
+                try:
+                    report = checker.check_source(source)
+                except ClaimcheckError as exc:
+                    click.echo(f"claimcheck: {exc}", err=True)
+                    if exc.exit_code == EXIT_SETUP:
+                        failed_setup = True
+                        break
+                    failed_input = True
+                    continue
+                severities.append(max_severity(report))
+                if fmt == "text":
+                    render_text(report, console)
+                    if len(sources) > 1:
+                        console.print()
+                else:
+                    stream.write(to_json(report, indent=2 if fmt == "json" else None) + "\n")
+                    stream.flush()
     finally:
         if output:
             stream.close()
@@ -118,7 +148,7 @@ def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path)
         sys.exit(EXIT_SETUP)
     if failed_input:
         sys.exit(EXIT_INPUT)
-    if fail_on != "never" and worst >= SEVERITY_RANK[fail_on]:
+    if _fails(severities, fail_on):
         sys.exit(EXIT_FINDINGS)
 
 
@@ -143,13 +173,28 @@ def train_command(corpus: Path, out: Path, compare: bool, held_out_only: bool) -
     help="Folder of the pages the gold files name (default: ../pages beside the gold files).",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--model", "model_path", type=click.Path(file_okay=False, exists=True, path_type=Path))
-def evaluate_command(gold, pages, fmt, model_path) -> None:
-    """Run the pipeline on gold pages and score it against their labels."""
-    from .evaluate import evaluate, render
+@click.option(
+    "--model",
+    "model_paths",
+    multiple=True,
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="A model directory; repeat to compare candidates on the same pages (the first is the baseline).",
+)
+@click.option(
+    "--min-confidence",
+    type=float,
+    help="Flag only claims whose confidence is at least this (0 to 1); default: the model's operating point.",
+)
+def evaluate_command(gold, pages, fmt, model_paths, min_confidence) -> None:
+    """Run the pipeline on gold pages and score it against their labels, with page-bootstrap intervals."""
+    from .evaluate import compare, evaluate, render
 
     try:
-        result = evaluate(list(gold), pages_dir=pages, options=Options(model_path=model_path))
+        candidates = [Options(model_path=m, min_confidence=min_confidence) for m in model_paths or [None]]
+        if len(candidates) == 1:
+            result = evaluate(list(gold), pages_dir=pages, options=candidates[0])
+        else:
+            result = compare(list(gold), candidates, pages_dir=pages)
     except ClaimcheckError as exc:
         click.echo(f"claimcheck: {exc}", err=True)
         sys.exit(exc.exit_code)
@@ -199,21 +244,18 @@ Exit codes:
 @click.option("--ignore-robots", is_flag=True, help="Do not read robots.txt (only for sites you may audit regardless).")
 @click.option("--cache", type=click.Path(file_okay=False, path_type=Path), help="Folder of fetched pages (default OUT/cache).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write fetched pages.")
-@click.option("--fail-on", type=click.Choice(["high", "medium", "low", "never"]), default="never", show_default=True)
-@click.option("--max-bytes", type=click.IntRange(min=1), default=Options.max_bytes, show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=Options.total_timeout, show_default=True)
-@click.option("--model", "model_path", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True)
+@_check_options
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when stderr is a terminal).")
 def audit_command(sources, out, sitemaps, crawls, max_pages, max_depth, any_path, jobs, engine, scheduler, concurrency, per_host,
-                  delay, retries, ignore_robots, cache, no_cache, fail_on, max_bytes, timeout, model_path, progress) -> None:
+                  delay, retries, ignore_robots, cache, no_cache, fail_on, max_bytes, timeout, model_path, min_confidence, progress) -> None:
     """Audit many pages: URL lists, sitemaps, a crawl, folders of saved pages, WARC files."""
     from rich.console import Console
 
     from .audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_summary
     from .audit.display import ProgressBar, render_summary
-    from .rules import SEVERITY_RANK
 
-    options = Options(max_bytes=max_bytes, total_timeout=timeout, read_timeout=min(Options.read_timeout, timeout), model_path=model_path)
+    options = _build_options(max_bytes, timeout, model_path, min_confidence)
     config = AuditConfig(
         jobs=jobs, engine=engine, scheduler=scheduler, concurrency=concurrency, max_pages=max_pages, max_depth=max_depth,
         any_path=any_path, cache=cache, use_cache=not no_cache, options=options,
@@ -242,6 +284,5 @@ def audit_command(sources, out, sitemaps, crawls, max_pages, max_depth, any_path
         click.echo(f"recovered {result.replayed} pages written just before the last run stopped", err=True)
     if result.failed:
         sys.exit(EXIT_INPUT)
-    worst = max((SEVERITY_RANK.get(s, 0) for s in summary.severities), default=0)
-    if fail_on != "never" and worst >= SEVERITY_RANK[fail_on]:
+    if _fails(summary.severities, fail_on):
         sys.exit(EXIT_FINDINGS)

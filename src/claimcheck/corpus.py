@@ -9,11 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-TYPES = ("efficacy", "safety", "mechanism")
-STRENGTHS = ("strong", "moderate", "hedged")
-EVIDENCE = ("cited", "described", "none")
-UNITS = ("sentence", "heading", "list_item", "boilerplate", "reference")
-VOICES = ("clinic", "product", "faq", "patient_blog", "news", "agency", "trial_summary")
+from .vocabulary import EVIDENCE, STRENGTHS, TYPES, UNITS, VOICES
+
 REQUIRED = {"doc", "i", "text", "unit", "types", "strength", "evidence"}
 OPTIONAL = {"intervention", "condition", "voice", "evidence_level", "note"}
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .datafiles import check_keys, compile_phrases, load
 from .errors import DataFileError
@@ -31,9 +31,15 @@ class EvidenceCues:
     link_words: re.Pattern[str]  # anchor words that name a source ("study", "report")
     evidence_paths: tuple[str, ...]
     shop_paths: tuple[str, ...]
+    profile_paths: tuple[str, ...]
     described: re.Pattern[str]
+    gate: tuple[str, ...]  # lower-case words one of which every described phrase contains
+    gate_cased: tuple[str, ...]  # the same, matched with their case (acronyms: "WHO", "Dr")
     markers: re.Pattern[str]
     author_year: re.Pattern[str]
+    claim_words: re.Pattern[str] | None = None  # what a neighbour's pointer can back
+    own_staff: re.Pattern[str] | None = None  # the site's own people ("our founder", "at our clinic")
+    own_staff_keeps: re.Pattern[str] | None = None  # described cues that still count beside them
 
 
 @lru_cache(maxsize=4)
@@ -57,7 +63,7 @@ def load_cues(path: Path | None = None) -> EvidenceCues:
             "evidence_suffixes",
             "evidence_link_words",
         },
-        {"description"},
+        {"description", "neighbour_claim_words", "profile_paths", "described_gate", "own_staff", "own_staff_keeps"},
     )
     hosts: dict[str, str] = {}
     for group, cls in (("evidence_hosts", "evidence"), ("not_evidence_hosts", "not_evidence")):
@@ -66,24 +72,43 @@ def load_cues(path: Path | None = None) -> EvidenceCues:
                 raise DataFileError(f"{group}.{kind} must be a list of host names", where)
             for host in names:
                 hosts[host.lower()] = f"{cls}:{kind}"
+    gate = data.get("described_gate")
+    if gate is not None:
+        if not isinstance(gate, list) or not all(isinstance(g, str) and g for g in gate):
+            raise DataFileError("described_gate must be a list of words", where)
+        lower = tuple(g for g in gate if g == g.lower())
+        for phrase in data["described"]:
+            if not phrase.startswith("re:") and not any(g in phrase.lower().replace("-", " ") for g in lower):
+                raise DataFileError(f"described phrase {phrase!r} contains no word of described_gate", where)
     return EvidenceCues(
         hosts=hosts,
         suffixes=tuple(data["evidence_suffixes"]),
         link_words=compile_phrases(data["evidence_link_words"], f"{where}: evidence_link_words"),
         evidence_paths=tuple(data["evidence_paths"]),
         shop_paths=tuple(data["shop_paths"]),
+        profile_paths=tuple(data.get("profile_paths", ())),
+        own_staff=compile_phrases(data["own_staff"], f"{where}: own_staff") if "own_staff" in data else None,
+        own_staff_keeps=compile_phrases(data["own_staff_keeps"], f"{where}: own_staff_keeps") if "own_staff_keeps" in data else None,
         described=compile_phrases(data["described"], f"{where}: described"),
+        gate=tuple(g for g in gate if g == g.lower()) if gate is not None else ("",),
+        gate_cased=tuple(g for g in gate if g != g.lower()) if gate is not None else (),
         markers=compile_phrases(data["marker_patterns"], f"{where}: marker_patterns"),
         author_year=re.compile("|".join(f"(?:{p[3:]})" for p in data["author_year_patterns"])),
+        claim_words=compile_phrases(data["neighbour_claim_words"], f"{where}: neighbour_claim_words")
+        if "neighbour_claim_words" in data
+        else None,
     )
 
 
 def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | None = None, anchor: str = "") -> str:
     """Classify a link target: ``evidence:<kind>``, ``own_site``, ``not_evidence:<kind>``, ``anchor`` or ``other``.
 
-    A link to another site counts as evidence when its host is a known journal, database, registry
-    or agency, ends like an agency or university (.gov, .edu), or when it points at a PDF or its
-    words name a source ("a study", "this report").
+    A link to another site counts as evidence when it carries a DOI, PMID or trial number, when
+    its host is a known journal, database, registry, agency, hospital or health organisation, ends
+    like an agency or university (.gov, .edu), or when it points at a PDF or its words name a
+    source ("a study", "this report"). Links to the page's own site, to shops, social media, news
+    sites and magazines are not pointers to a source (ANNOTATION.md, conventions 1.1). A redirect
+    or affiliate wrapper is classified by the address it forwards to.
     """
     cues = cues or load_cues()
     if url.startswith("#"):
@@ -92,20 +117,23 @@ def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | No
     host = (parts.hostname or "").lower().removeprefix("www.")
     if not host:
         return "own_site"
+    inner = _forwarded(parts.query) or _archived(parts.path)
+    if inner:
+        return classify_link(inner, page_url, cues, anchor)
     if any(i.kind in ("doi", "pmid", "pmcid", "nct") for i in find_identifiers(url)):
         return "evidence:literature"
-    labels = host.split(".")
-    for i in range(len(labels) - 1):
-        suffix = ".".join(labels[i:])
-        if suffix in cues.hosts:
-            return cues.hosts[suffix]
     if page_url:
         page_host = (urlsplit(page_url).hostname or "").lower().removeprefix("www.")
         if page_host and _same_site(host, page_host):
             return "own_site"
-    if host.endswith(cues.suffixes):
-        return "evidence:agency"
     path = parts.path.lower()
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        suffix = ".".join(labels[i:])
+        if suffix in cues.hosts:
+            return _specific(cues.hosts[suffix], path, host, cues)
+    if host.endswith(cues.suffixes):
+        return _specific("evidence:agency", path, host, cues)
     if any(p in path for p in cues.shop_paths):
         return "not_evidence:shop"
     if path.endswith(".pdf") or cues.link_words.search(anchor):
@@ -113,8 +141,46 @@ def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | No
     return "other"
 
 
+def _specific(cls: str, path: str, host: str, cues: EvidenceCues) -> str:
+    """An evidence host's home page or a person's profile page is not a pointer to a source."""
+    if not cls.startswith("evidence"):
+        return cls
+    if _HOME.fullmatch(path):
+        return "not_evidence:home_page"
+    if host.startswith(("directory.", "profiles.", "experts.")) or any(p in path for p in cues.profile_paths):
+        return "not_evidence:profile"
+    return cls
+
+
+_HOME = re.compile(r"/?(?:[a-z]{2}(?:[-_][a-z]{2})?/?)?(?:(?:pages/)?(?:index|default|home)(?:\.\w+)?)?/?")
+_FORWARD = re.compile(r"(?:^|&)(?:url|u|dest|destination|target|murl|redirect|redirect_url)=(https?(?::|%3A)[^&]+)", re.I)
+_ARCHIVE = re.compile(r"/web/\d+[a-z_]*/(https?://.+)$")
+_SECOND_LEVEL = {"co", "com", "org", "net", "ac", "gov", "edu", "nhs", "or", "ne", "go", "gob", "govt"}
+
+
+def _forwarded(query: str) -> str | None:
+    """The destination of a redirect or affiliate link (``?url=https%3A%2F%2F...``), if any."""
+    if "http" not in query:
+        return None
+    match = _FORWARD.search(query)
+    return unquote(match.group(1)) if match else None
+
+
+def _archived(path: str) -> str | None:
+    """The page a web-archive snapshot (``/web/20190101000000/https://...``) is a copy of, if any."""
+    match = _ARCHIVE.match(path)
+    return match.group(1) if match else None
+
+
+def _site(host: str) -> str:
+    """The registrable part of a host name: ``bbc.co.uk`` for ``www.bbc.co.uk``, ``ucdavis.edu`` for ``health.ucdavis.edu``."""
+    labels = host.split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
 def _same_site(a: str, b: str) -> bool:
-    return a == b or a.endswith("." + b) or b.endswith("." + a) or a.split(".")[-2:] == b.split(".")[-2:]
+    return a == b or _site(a) == _site(b)
 
 
 @dataclass(frozen=True)
@@ -145,7 +211,7 @@ def _pointers(unit: Unit, doc: Document, cues: EvidenceCues) -> _Pointers:
         found.append(Cue(m.start(), m.end(), m.group(0), "author_year", "evidence"))
         numbers.extend(_match_author_year(m.group(0), doc.references))
     for link in unit.links:
-        cls = classify_link(link.url, doc.url, cues, link.text)
+        cls = classify_link(link.url, doc.url or doc.canonical, cues, link.text)
         if cls.startswith("evidence"):
             found.append(Cue(link.start, link.end, link.text, f"link:{cls.split(':')[1]}", "evidence"))
     for ident in find_identifiers(text):
@@ -186,16 +252,22 @@ def _match_author_year(citation: str, references: tuple[Reference, ...]) -> list
 
 
 def find_evidence(doc: Document, units: tuple[Unit, ...], path: Path | None = None) -> tuple[Evidence, ...]:
-    """The evidence of every unit, in the order of ``units``."""
+    """The evidence of every unit, in the order of ``units``.
+
+    A unit is cited by its own pointer, or by a pointer in the neighbouring sentence of the same
+    paragraph when it states something a source could back (a claim or a finding, not a question,
+    a definition or advice). A bare list item takes described evidence from the lead-in it
+    completes ("Studies show that X helps:").
+    """
     cues = load_cues(path)
     pointers = [_pointers(u, doc, cues) for u in units]
+    described = [_described(u.text, cues) for u in units]
     kinds = [doc.blocks[u.block].kind if u.block < len(doc.blocks) else "paragraph" for u in units]
     results = []
     for i, unit in enumerate(units):
         own = pointers[i]
-        described = tuple(Cue(m.start(), m.end(), m.group(0), "described", "evidence") for m in cues.described.finditer(unit.text))
         if own.cues:
-            results.append(Evidence("cited", own.cues + described, own.numbers))
+            results.append(Evidence("cited", own.cues + described[i], own.numbers))
             continue
         neighbour_refs: tuple[int, ...] = ()
         adjacent = False
@@ -204,10 +276,44 @@ def find_evidence(doc: Document, units: tuple[Unit, ...], path: Path | None = No
                 if 0 <= j < len(units) and units[j].block == unit.block and pointers[j].cues:
                     adjacent = True
                     neighbour_refs += pointers[j].numbers
+            adjacent = adjacent and _backs_claim(unit.text, cues)
         if adjacent:
-            results.append(Evidence("cited", described, tuple(sorted(set(neighbour_refs))), adjacent=True))
-        elif described:
-            results.append(Evidence("described", described))
+            results.append(Evidence("cited", described[i], tuple(sorted(set(neighbour_refs))), adjacent=True))
+        elif described[i]:
+            results.append(Evidence("described", described[i]))
+        elif unit.unit == "list_item" and _lead_in_described(i, units, described, pointers):
+            results.append(Evidence("described"))
         else:
             results.append(Evidence("none"))
     return tuple(results)
+
+
+def _described(text: str, cues: EvidenceCues) -> tuple[Cue, ...]:
+    # the phrase patterns are the costly part: run them only where one of their words occurs
+    low = text.lower()
+    if not any(g in low for g in cues.gate) and not any(g in text for g in cues.gate_cased):
+        return ()
+    found = tuple(Cue(m.start(), m.end(), m.group(0), "described", "evidence") for m in cues.described.finditer(text))
+    if found and cues.own_staff is not None and cues.own_staff.search(text):
+        # the site's own staff speaking is not outside evidence; a study they name still is
+        keeps = cues.own_staff_keeps
+        found = tuple(c for c in found if keeps is not None and keeps.search(c.text))
+    return found
+
+
+def _backs_claim(text: str, cues: EvidenceCues) -> bool:
+    """Whether a sentence states something a neighbour's pointer can back: not a question, and
+    worded as an effect, a risk, an outcome or a figure."""
+    if text.rstrip(" *_\"\u201d)").endswith("?"):
+        return False
+    return cues.claim_words is None or cues.claim_words.search(text) is not None
+
+
+def _lead_in_described(i: int, units: tuple[Unit, ...], described: list, pointers: list[_Pointers]) -> bool:
+    """Whether list item ``i`` completes a lead-in ("...has been shown to help:") that describes evidence."""
+    j = i - 1
+    while j >= 0 and units[j].unit == "list_item":
+        j -= 1
+    if j < 0 or not units[j].text.rstrip(" *_").endswith(":"):
+        return False
+    return bool(described[j]) and not pointers[j].cues

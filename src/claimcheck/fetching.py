@@ -11,6 +11,7 @@ import datetime
 import email.utils
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -90,6 +91,46 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
     if kind is None:
         kind = _sniff(body, url)
     return _decode(body, source=url, kind=kind, url=final_url, content_type=mime or None, declared=header_charset)
+
+
+class Fetcher:
+    """Fetches pages through one HTTP client, opened on first use and kept until :meth:`close`.
+
+    Reusing the client keeps connections alive between fetches from the same host. Cookies are not
+    carried from one fetch to the next: each page is fetched as :func:`fetch_url` alone would.
+    """
+
+    def __init__(self, options: Options | None = None) -> None:
+        self.options = options or Options()
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> httpx.Client:
+        """The HTTP client, opened on first use (again after :meth:`close`)."""
+        with self._lock:
+            if self._client is None:
+                self._client = make_client(self.options)
+            return self._client
+
+    def fetch(self, url: str) -> Page:
+        """Fetch an http(s) URL and decode its body, as :func:`fetch_url`."""
+        client = self.client
+        client.cookies.clear()
+        return fetch_url(url, self.options, client)
+
+    def close(self) -> None:
+        """Close the HTTP client and its connections."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def http_error(response: httpx.Response, url: str) -> FetchError:

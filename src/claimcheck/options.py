@@ -1,9 +1,17 @@
-"""The one options object shared by the library and the CLI."""
+"""The one options object shared by the library and the CLI, validated when it is built."""
 
 from __future__ import annotations
 
+import math
+import numbers
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from .errors import InputError
+
+# the command-line flag of each option that has one, so an error names what the user typed
+_FLAGS = {"total_timeout": "--timeout", "max_bytes": "--max-bytes", "model_path": "--model", "min_confidence": "--min-confidence"}
 
 
 @dataclass(frozen=True)
@@ -12,12 +20,17 @@ class Options:
 
     Attributes:
         connect_timeout: seconds to establish a connection.
-        read_timeout: seconds to wait for each chunk of the response.
+        read_timeout: seconds to wait for each chunk of the response; never more than ``total_timeout``.
         total_timeout: seconds for the whole fetch, body included.
         max_bytes: the largest body accepted (after decompression).
         max_redirects: redirects followed before giving up.
         user_agent: the User-Agent header; ``None`` means ``claimcheck/<version>``.
         model_path: a directory with a trained model; ``None`` means the packaged one.
+        min_confidence: flag only claims whose confidence is at least this (0 to 1); ``None`` means
+            the model's operating point.
+
+    Raises:
+        InputError: an option is out of range or of the wrong kind; the message names the option.
     """
 
     connect_timeout: float = 10.0
@@ -27,3 +40,38 @@ class Options:
     max_redirects: int = 10
     user_agent: str | None = None
     model_path: Path | None = None
+    min_confidence: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+            if not _real(getattr(self, name)) or getattr(self, name) <= 0:
+                raise _invalid(name, f"expected a number of seconds above 0, got {getattr(self, name)!r}")
+        if not _whole(self.max_bytes) or self.max_bytes < 1:
+            raise _invalid("max_bytes", f"expected a whole number of bytes, at least 1, got {self.max_bytes!r}")
+        if not _whole(self.max_redirects) or self.max_redirects < 0:
+            raise _invalid("max_redirects", f"expected a whole number, at least 0, got {self.max_redirects!r}")
+        if self.user_agent is not None and (
+            not isinstance(self.user_agent, str) or not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n")
+        ):
+            raise _invalid("user_agent", f"expected one non-empty line of text, got {self.user_agent!r}")
+        if self.model_path is not None:
+            if not isinstance(self.model_path, str | os.PathLike) or not str(self.model_path):
+                raise _invalid("model_path", f"expected a directory path, got {self.model_path!r}")
+            object.__setattr__(self, "model_path", Path(self.model_path))
+        if self.min_confidence is not None and not (_real(self.min_confidence) and 0 <= self.min_confidence <= 1):
+            raise _invalid("min_confidence", f"expected a number from 0 to 1, got {self.min_confidence!r}")
+        # a read that may outlast the whole fetch would report the wrong timeout
+        object.__setattr__(self, "read_timeout", min(self.read_timeout, self.total_timeout))
+
+
+def _real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _invalid(name: str, reason: str) -> InputError:
+    flag = _FLAGS.get(name)
+    return InputError(reason, f"option {name} ({flag})" if flag else f"option {name}")

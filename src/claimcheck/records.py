@@ -1,4 +1,4 @@
-"""Immutable records that flow through the stages: page -> document -> units -> results -> report.
+"""Immutable records that flow through the stages: page -> document -> units -> analysis -> report.
 
 They hold character offsets, never spaCy or lxml objects, so each one serialises to JSON and can be
 built by hand in a test.
@@ -214,6 +214,20 @@ class SentenceResult:
 
 
 @dataclass(frozen=True)
+class Analysis:
+    """What the checker concluded about a segmented document: each unit's result and the page findings.
+
+    ``classified`` is False when the document's language is not one the models read; ``notices`` say why.
+    """
+
+    sentences: tuple[SentenceResult, ...]
+    findings: tuple[Finding, ...] = ()
+    classified: bool = True
+    notices: tuple[str, ...] = ()
+    min_confidence: float | None = None  # the confidence a flag needed; None when nothing was classified
+
+
+@dataclass(frozen=True)
 class Report:
     """The result of checking one page."""
 
@@ -229,6 +243,7 @@ class Report:
     language: str | None = None
     classified: bool = True
     notices: tuple[str, ...] = field(default=())
+    min_confidence: float | None = None  # the confidence a flag needed
 
     @property
     def flagged(self) -> tuple[SentenceResult, ...]:

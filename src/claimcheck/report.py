@@ -9,8 +9,8 @@ import json
 from collections import Counter
 
 from .records import Reference, Report
-from .rules import SEVERITY_RANK
 from .version import __version__
+from .vocabulary import SEVERITY_RANK
 
 SCHEMA_VERSION = "1.0"
 
@@ -64,6 +64,7 @@ def to_dict(report: Report) -> dict:
         "language": report.language,
         "classified": report.classified,
         "notices": list(report.notices),
+        "min_confidence": report.min_confidence,
         "sentences": [s.to_dict() for s in report.sentences],
         "references": [_reference_dict(r, citing.get(r.number, [])) for r in report.references],
         "findings": [f.to_dict() for f in report.findings],

@@ -17,9 +17,8 @@ from pathlib import Path
 from .datafiles import check_choice, check_keys, compile_phrases, load
 from .errors import DataFileError
 from .records import Cue, Document, Finding, SentenceResult
+from .vocabulary import SEVERITIES
 
-SEVERITIES = ("high", "medium", "low")
-SEVERITY_RANK = {"high": 3, "medium": 2, "low": 1}
 _PLACEHOLDERS = {"types", "strength", "evidence", "cues", "n"}
 _WHEN_KEYS = {"flagged", "cue", "types_any", "evidence_not", "evidence_in", "strength_in", "cue_has_object"}
 

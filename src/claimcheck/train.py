@@ -1,10 +1,22 @@
-"""Rebuild models/ from corpus/: the claim-type classifier, its thresholds and its model card.
+"""Rebuild models/ from the corpus and, when present, real labelled pages.
 
-    python -m claimcheck.train [--corpus corpus] [--out models] [--compare]
+    claimcheck train [--corpus corpus] [--real ../shared/data/train] [--out models]
 
-Reproducible: fixed seeds, pinned library versions (pyproject.toml), a split by page (never by
-sentence), and the SHA-256 of the corpus in the card. ``--compare`` also measures the candidate
-models and the strength model against the lexicon rules on the held-out pages, and records them.
+The model (see models/MODEL_CARD.md) has two layers:
+
+1. One TF-IDF featurisation of each unit (word 1-2-grams and character 4-grams over the text, the
+   unit kind, the wording-cue kinds and the lexicon rules' verdict) shared by three linear heads:
+   claim types (one-vs-rest), wording strength (multinomial, learned on claims) and "strong claim"
+   (binary, learned on every unit).
+2. A small logistic regression over those heads' outputs, the cue kinds and the previous unit's
+   outputs, learned on real pages only: the calibrated confidence that a unit is a strongly worded
+   claim. A unit is flagged when that confidence reaches the operating point and it is not cited.
+
+Real pages are the tuning set: the heads are refitted five times with a fifth of the real pages
+held out (the corpus and the other real pages train them), the type thresholds and the confidence
+layer are learned on those out-of-fold outputs, and the operating point is the most precise threshold
+whose flag F1 on them is within 0.02 of the best. Without real pages the corpus pages play that part. Reproducible: fixed seeds, pinned
+library versions, splits by page, and the SHA-256 of every input in meta.json.
 """
 
 from __future__ import annotations
@@ -12,299 +24,372 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import random
+import re
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .classification import META_FILE, MODEL_FILE, STRENGTH_FILE, STRENGTHS, TYPES, features_text, strength_text
-from .corpus import GoldUnit, load_corpus
+from . import linear
+from .classification import FEATURE_VERSION, META_FILE, MODEL_NAME, STACK_UNITS, cue_vocabulary, main_text, stack_features
+from .corpus import GoldUnit, load_corpus, load_labels
 from .records import Unit
-from .wording import rate
+from .vocabulary import CONTENT_UNITS, STRENGTHS, TYPES
+from .wording import load_lexicon, rate
 
 SEED = 13
-HELD_OUT_SHARE = 0.2
 FOLDS = 5
-# A "strong" verdict with no strong word in the unit stands only at this probability or above:
-# on the held-out pages it kept flag F1 (0.757) and raised flag precision from 0.80 to 0.85.
-MIN_UNCUED_STRONG = 0.65
-CONTENT_UNITS = ("sentence", "heading", "list_item")
+DEFAULT_REAL = Path("../shared/data/train")
+F1_TOLERANCE = 0.02  # the operating point: the most precise threshold whose F1 is this close to the best
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
-def build_pipeline(c: float = 4.0, balanced: bool = True, svm: bool = False, chars: int = 20000, words: int = 20000):
-    """The untrained pipeline: TF-IDF word 1-2-grams and character 4-grams (as accurate as char_wb 3-5-grams
-    on held-out pages, and twice as fast), one linear model per type."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import FeatureUnion, Pipeline
-    from sklearn.svm import LinearSVC
+@dataclass(frozen=True)
+class Example:
+    """One labelled unit as the model sees it, with the unit before it on its page."""
 
-    features = FeatureUnion(
-        [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=words, sublinear_tf=True, dtype=np.float64)),
-            (
-                "chars",
-                TfidfVectorizer(analyzer="char", ngram_range=(4, 4), min_df=3, max_features=chars, sublinear_tf=True, dtype=np.float64),
-            ),
-        ]
-    )
-    weight = "balanced" if balanced else None
-    if svm:
-        linear = LinearSVC(C=c / 8, class_weight=weight, random_state=SEED)
-    else:
-        linear = LogisticRegression(C=c, class_weight=weight, max_iter=3000, random_state=SEED)
-    return Pipeline([("features", features), ("model", OneVsRestClassifier(linear))])
+    doc: str
+    source: str  # corpus | real
+    text: str
+    unit: str
+    types: tuple[str, ...]
+    strength: str | None
+    evidence: str
+    kinds: tuple[str, ...]
+    rule: str
+
+    @property
+    def strong_claim(self) -> bool:
+        return bool(self.types) and self.strength == "strong"
+
+    @property
+    def flagged(self) -> bool:
+        return self.strong_claim and self.evidence != "cited"
 
 
-def split_pages(units: list[GoldUnit], share: float = HELD_OUT_SHARE, seed: int = SEED) -> tuple[set[str], set[str]]:
-    """Split the pages (never the sentences) into train and held-out sets."""
-    docs = sorted({u.doc for u in units})
-    rng = random.Random(seed)
-    rng.shuffle(docs)
-    n_test = max(1, round(len(docs) * share))
-    return set(docs[n_test:]), set(docs[:n_test])
+def visible(text: str) -> str:
+    """Gold text as the checker sees it: markdown links to their anchors, no heading, list or emphasis marks."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = re.sub(r"^\s*(?:#+|[-*])\s+", "", text)
+    return text.replace("**", "").replace("__", "").strip()
 
 
-def _kinds(u: GoldUnit) -> tuple[str, ...]:
-    return rate(Unit(0, 0, u.text, u.unit)).kinds
-
-
-def _xy(units: list[GoldUnit], cues: bool = True) -> tuple[list[str], np.ndarray]:
-    x = [features_text(u.text, u.unit, _kinds(u) if cues else ()) for u in units]
-    y = np.array([[1 if t in u.types else 0 for t in TYPES] for u in units])
-    return x, y
-
-
-def _f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    tp = int((y_true & y_pred).sum())
-    fp = int(((1 - y_true) & y_pred).sum())
-    fn = int((y_true & (1 - y_pred)).sum())
-    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-
-
-def tune_thresholds(units: list[GoldUnit], make, cues: bool = True) -> dict[str, float]:
-    """Per-type decision thresholds that maximise F1 on out-of-fold scores (folds by page)."""
-    from sklearn.model_selection import GroupKFold
-
-    x, y = _xy(units, cues)
-    groups = [u.doc for u in units]
-    scores = np.zeros(y.shape, dtype=float)
-    for train_idx, test_idx in GroupKFold(n_splits=FOLDS).split(x, y, groups):
-        model = make()
-        model.fit([x[i] for i in train_idx], y[train_idx])
-        scores[test_idx] = model.decision_function([x[i] for i in test_idx])
-    grid = np.linspace(np.percentile(scores, 5), np.percentile(scores, 95), 61)
-    out = {}
-    for j, t in enumerate(TYPES):
-        best = max(grid, key=lambda g: (_f1(y[:, j], (scores[:, j] >= g).astype(int)), -abs(g)))
-        out[t] = round(float(best), 4)
+def examples(units: list[GoldUnit], source: str) -> list[Example]:
+    """The content units of labelled pages as examples, in page order."""
+    lexicon = load_lexicon()
+    out = []
+    for u in units:
+        if u.unit not in CONTENT_UNITS:
+            continue
+        text = visible(u.text)
+        if not text:
+            continue
+        w = rate(Unit(0, 0, text, u.unit), lexicon)
+        out.append(Example(f"{source}:{u.doc}", source, text, u.unit, u.types, u.strength, u.evidence, w.kinds, w.label))
     return out
 
 
-def per_label_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
-    """Precision, recall and F1 per type, and the macro F1."""
-    from sklearn.metrics import precision_recall_fscore_support
-
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, zero_division=0)
-    out = {
-        t: {"precision": round(float(p[i]), 3), "recall": round(float(r[i]), 3), "f1": round(float(f[i]), 3), "support": int(s[i])}
-        for i, t in enumerate(TYPES)
-    }
-    out["macro_f1"] = round(float(np.mean(f)), 3)
-    return out
+def load_real(root: Path) -> list[GoldUnit]:
+    """The labelled real pages under root/gold, in name order."""
+    units: list[GoldUnit] = []
+    for path in sorted((root / "gold").glob("*.jsonl")):
+        units.extend(load_labels(path))
+    return units
 
 
-def _apply(scores: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
-    return np.stack([(scores[:, j] >= thresholds[t]).astype(int) for j, t in enumerate(TYPES)], axis=1)
-
-
-def data_hash(root: Path) -> str:
-    """SHA-256 over the label and page files, in name order."""
+def files_hash(paths: list[Path]) -> str:
+    """SHA-256 over files' names and bytes, in name order."""
     h = hashlib.sha256()
-    for path in sorted([*root.glob("labels/*.jsonl"), *root.glob("pages/*")]):
+    for path in sorted(paths, key=lambda p: p.name):
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
 
-CANDIDATES = {
-    "logreg-balanced+cues": ({"c": 4.0, "balanced": True}, True),
-    "logreg-balanced-no-cues": ({"c": 4.0, "balanced": True}, False),
-    "logreg+cues": ({"c": 4.0, "balanced": False}, True),
-    "linearsvc-balanced+cues": ({"c": 4.0, "balanced": True, "svm": True}, True),
-}
-CHOSEN = "logreg-balanced+cues"
+# --- the text heads ------------------------------------------------------------------------------------
 
 
-def _held_out(train_units, test_units, params, cues, tuned: bool) -> dict:
-    make = lambda: build_pipeline(**params)  # noqa: E731
-    thresholds = tune_thresholds(train_units, make, cues) if tuned else {t: 0.0 for t in TYPES}
-    model = make()
-    x_train, y_train = _xy(train_units, cues)
-    model.fit(x_train, y_train)
-    x_test, y_test = _xy(test_units, cues)
-    return {"thresholds": thresholds, **per_label_scores(y_test, _apply(model.decision_function(x_test), thresholds))}
+@dataclass
+class Heads:
+    """The fitted featurisation and the three linear heads."""
+
+    words: object
+    chars: object
+    types: list
+    strength: object
+    strong: object
+
+    def matrix(self, data: list[Example]):
+        from scipy.sparse import hstack
+
+        texts = [main_text(e.text, e.unit, e.kinds, e.rule) for e in data]
+        return hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+
+    def outputs(self, data: list[Example]) -> np.ndarray:
+        """Raw scores, one column per output of ``OUTPUTS``."""
+        x = self.matrix(data)
+        cols = [m.decision_function(x) for m in self.types]
+        cols += list(self.strength.decision_function(x).T)
+        cols.append(self.strong.decision_function(x))
+        return np.column_stack(cols)
 
 
-def compare(units: list[GoldUnit], train_docs: set[str], test_docs: set[str], chosen: dict) -> dict:
-    """Held-out scores of each candidate type model, and of the strength model against the lexicon."""
-    train_units = [u for u in units if u.doc in train_docs]
-    test_units = [u for u in units if u.doc in test_docs]
-    out: dict = {"types": {}}
-    for name, (params, cues) in CANDIDATES.items():
-        scores = chosen if name == CHOSEN else _held_out(train_units, test_units, params, cues, tuned=True)
-        out["types"][name] = scores["macro_f1"]
-    out["types"][CHOSEN + " (threshold 0)"] = _held_out(train_units, test_units, CANDIDATES[CHOSEN][0], True, tuned=False)["macro_f1"]
-    return out
-
-
-def build_strength_pipeline():
-    """The untrained strength model: word 1-3-grams over the text, the cue tokens and the rules' verdict."""
+def fit_heads(data: list[Example], real_weight: float, c: float = 4.0) -> Heads:
+    """Fit the featurisation and the three heads on the examples."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
 
-    return Pipeline(
-        [
-            (
-                "words",
-                TfidfVectorizer(
-                    ngram_range=(1, 3), min_df=2, max_features=30000, sublinear_tf=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float64
-                ),
-            ),
-            ("model", LogisticRegression(C=4.0, class_weight="balanced", max_iter=3000, random_state=SEED)),
-        ]
+    texts = [main_text(e.text, e.unit, e.kinds, e.rule) for e in data]
+    words = TfidfVectorizer(
+        ngram_range=(1, 2), min_df=2, max_features=30000, sublinear_tf=True, token_pattern=r"(?u)\b\w+\b", dtype=np.float64
+    ).fit(texts)
+    chars = TfidfVectorizer(analyzer="char", ngram_range=(4, 4), min_df=3, max_features=20000, sublinear_tf=True, dtype=np.float64).fit(
+        texts
+    )
+    heads = Heads(words, chars, [], None, None)
+    x = heads.matrix(data)
+    weight = np.array([real_weight if e.source == "real" else 1.0 for e in data])
+
+    def model():
+        return LogisticRegression(C=c, class_weight="balanced", max_iter=3000, random_state=SEED)
+
+    heads.types = [model().fit(x, np.array([t in e.types for e in data], int), sample_weight=weight) for t in TYPES]
+    claims = np.array([i for i, e in enumerate(data) if e.types])
+    heads.strength = model().fit(x[claims], np.array([data[i].strength for i in claims]), sample_weight=weight[claims])
+    assert tuple(heads.strength.classes_) == tuple(sorted(STRENGTHS))
+    strong = LogisticRegression(C=c, max_iter=3000, random_state=SEED)
+    heads.strong = strong.fit(x, np.array([e.strong_claim for e in data], int), sample_weight=weight)
+    return heads
+
+
+OUTPUTS = (*TYPES, *sorted(STRENGTHS), "strong_claim")
+
+
+def export(heads: Heads) -> linear.LinearModel:
+    """The heads as one plain-array linear model: one featurisation, every head's scores as columns."""
+    coef = [m.coef_[0] for m in heads.types] + list(heads.strength.coef_) + [heads.strong.coef_[0]]
+    intercept = [m.intercept_[0] for m in heads.types] + list(heads.strength.intercept_) + [heads.strong.intercept_[0]]
+    return linear.LinearModel(
+        features=(linear.features_from_sklearn(heads.words), linear.features_from_sklearn(heads.chars)),
+        coef=np.column_stack(coef).astype(np.float32),
+        intercept=np.array(intercept),
+        classes=OUTPUTS,
+        kind="multilabel",
     )
 
 
-def _strength_xy(units: list[GoldUnit], rule_token: bool = True) -> tuple[list[str], list[str]]:
-    x = []
-    for u in units:
-        w = rate(Unit(0, 0, u.text, u.unit))
-        x.append(strength_text(u.text, u.unit, w) if rule_token else features_text(u.text, u.unit, w.kinds))
-    return x, [u.strength for u in units]
+# --- out-of-fold outputs and the confidence layer -----------------------------------------------------
 
 
-def _compare_strength(train_units: list[GoldUnit], test_units: list[GoldUnit]) -> dict:
-    from sklearn.metrics import f1_score
+def out_of_fold(data: list[Example], real_weight: float) -> np.ndarray:
+    """Scores of every example from heads that did not see its page (five folds by page)."""
+    from sklearn.model_selection import GroupKFold
 
-    train = [u for u in train_units if u.types]
-    test = [u for u in test_units if u.types]
-    gold = [u.strength for u in test]
-    out = {
-        "lexicon rules alone": round(
-            float(f1_score(gold, [rate(Unit(0, 0, u.text, u.unit)).label for u in test], labels=list(STRENGTHS), average="macro")), 3
-        )
-    }
-    for name, rule_token in (("logreg on words + cue tokens", False), ("logreg on words + cue tokens + rules' verdict (shipped)", True)):
-        model = build_strength_pipeline()
-        model.fit(*_strength_xy(train, rule_token))
-        x_test, _ = _strength_xy(test, rule_token)
-        out[name] = round(float(f1_score(gold, list(model.predict(x_test)), labels=list(STRENGTHS), average="macro")), 3)
+    groups = [e.doc for e in data]
+    scores = np.zeros((len(data), len(OUTPUTS)))
+    for train, test in GroupKFold(n_splits=FOLDS).split(data, groups=groups):
+        heads = fit_heads([data[i] for i in train], real_weight)
+        scores[test] = heads.outputs([data[i] for i in test])
+    return scores
+
+
+def tune_type_thresholds(data: list[Example], scores: np.ndarray) -> dict[str, float]:
+    """Per-type score thresholds maximising F1 on out-of-fold scores."""
+    out = {}
+    for j, t in enumerate(TYPES):
+        y = np.array([t in e.types for e in data])
+        grid = np.unique(np.quantile(scores[:, j], np.linspace(0.5, 0.995, 100)))
+        out[t] = round(float(max(grid, key=lambda g: (_prf(y, scores[:, j] >= g)[2], -abs(g)))), 4)
     return out
 
 
-def _slim(pipeline) -> None:
-    """Make the vectorizers small on disk: plain-int vocabularies (skops stores each numpy scalar as
-    a file) and no stop_words_ (terms cut by min_df/max_features, unused at prediction)."""
-    for step in pipeline.named_steps.values():
-        parts = [t for _, t in step.transformer_list] if hasattr(step, "transformer_list") else [step]
-        for part in parts:
-            if hasattr(part, "vocabulary_"):
-                part.vocabulary_ = {term: int(index) for term, index in part.vocabulary_.items()}
-            if hasattr(part, "stop_words_"):
-                del part.stop_words_
+def stack_matrix(data: list[Example], scores: np.ndarray, kinds: tuple[str, ...]) -> np.ndarray:
+    """The confidence layer's inputs for examples in page order."""
+    rows = []
+    prev: tuple[np.ndarray, str, str] | None = None
+    for e, s in zip(data, scores):
+        before = prev if prev is not None and prev[2] == e.doc else None
+        rows.append(
+            stack_features(
+                s, e.unit, e.kinds, e.rule, e.text, kinds, before[0] if before else None, before[1] if before else None
+            )
+        )
+        prev = (s, e.text, e.doc)
+    return np.array(rows)
 
 
-def train(corpus: Path, out: Path, with_comparison: bool = False, held_out_only: bool = False) -> dict:
-    """Train on the corpus, measure on held-out pages, then refit on every page and save.
+def fit_confidence(x: np.ndarray, data: list[Example], learn: np.ndarray, judge: np.ndarray):
+    """The confidence layer (a logistic regression on the ``learn`` rows) and out-of-fold probabilities of the ``judge`` rows."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
 
-    ``held_out_only`` saves a model fitted on the training pages alone, so that the whole pipeline
-    can be evaluated on the held-out pages (``claimcheck evaluate ... --model``).
+    y = np.array([e.strong_claim for e in data], int)
+    groups = np.array([e.doc for e in data])
+    oof = np.zeros(len(data))
+    for train, test in GroupKFold(n_splits=FOLDS).split(x, y, groups):
+        fit_rows = train[learn[train]]
+        model = LogisticRegression(C=1.0, max_iter=5000).fit(x[fit_rows], y[fit_rows])
+        oof[test] = model.predict_proba(x[test])[:, 1]
+    final = LogisticRegression(C=1.0, max_iter=5000).fit(x[learn], y[learn])
+    return final, oof[judge]
+
+
+def operating_point(data: list[Example], confidence: np.ndarray) -> tuple[float, list[dict]]:
+    """The default confidence threshold of a flag, and the out-of-fold curve it was chosen from.
+
+    Precision first among equals: of the thresholds whose flag F1 (with gold evidence) is within
+    ``F1_TOLERANCE`` of the best, the highest. On real pages the precision curve is flat above that
+    point, so a higher default would give up recall for little precision (see the model card);
+    ``--min-confidence`` moves it.
+    """
+    gold = np.array([e.flagged for e in data])
+    not_cited = np.array([e.evidence != "cited" for e in data])
+    curve = []
+    for t in np.round(np.arange(0.05, 0.951, 0.025), 3):
+        p, r, f = _prf(gold, (confidence >= t) & not_cited)
+        curve.append({"threshold": float(t), "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)})
+    best = max(point["f1"] for point in curve)
+    return max(point["threshold"] for point in curve if point["f1"] >= best - F1_TOLERANCE), curve
+
+
+def _prf(y: np.ndarray, yhat: np.ndarray) -> tuple[float, float, float]:
+    y, yhat = np.asarray(y, bool), np.asarray(yhat, bool)
+    tp, fp, fn = int((y & yhat).sum()), int((~y & yhat).sum()), int((y & ~yhat).sum())
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def held_out_figures(data: list[Example], scores: np.ndarray, thresholds: dict[str, float], confidence: np.ndarray, point: float) -> dict:
+    """Sentence-level figures on the tuning pages from out-of-fold outputs (gold evidence)."""
+    types = np.column_stack([scores[:, j] >= thresholds[t] for j, t in enumerate(TYPES)])
+    strength_cols = [OUTPUTS.index(s) for s in STRENGTHS]
+    strength = [STRENGTHS[k] for k in scores[:, strength_cols].argmax(axis=1)]
+    gold_claim = np.array([bool(e.types) for e in data])
+    claims = [i for i, e in enumerate(data) if e.types]
+    flag = (confidence >= point) & np.array([e.evidence != "cited" for e in data])
+    p, r, f = _prf(np.array([e.flagged for e in data]), flag)
+    return {
+        "units": len(data),
+        "pages": len({e.doc for e in data}),
+        "claim_f1": round(_prf(gold_claim, types.any(axis=1))[2], 3),
+        "types_macro_f1": round(float(np.mean([_prf([t in e.types for e in data], types[:, j])[2] for j, t in enumerate(TYPES)])), 3),
+        "strong_f1_on_claims": round(_prf([data[i].strength == "strong" for i in claims], [strength[i] == "strong" for i in claims])[2], 3),
+        "flag": {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)},
+    }
+
+
+# --- the whole run -------------------------------------------------------------------------------------
+
+
+def train(
+    corpus: Path, out: Path, real: Path | None = None, real_weight: float = 1.0, confidence_on: str = "all", log=print
+) -> dict:
+    """Fit the model on the corpus (and the real pages in ``real``, when given) and write it to ``out``.
+
+    ``confidence_on`` says which pages' out-of-fold outputs teach the confidence layer: ``all`` (corpus
+    and real pages) or ``tuning`` (the real pages alone). Type thresholds and the operating point are
+    always chosen on the tuning pages: the real ones when given, else the corpus.
     """
     import sklearn
-    import skops
-    import skops.io as sio
 
-    units = [u for u in load_corpus(corpus) if u.unit in CONTENT_UNITS]
-    train_docs, test_docs = split_pages(units)
-    train_units = [u for u in units if u.doc in train_docs]
-    test_units = [u for u in units if u.doc in test_docs]
-    params, cues = CANDIDATES[CHOSEN]
-    held_out = _held_out(train_units, test_units, params, cues, tuned=True)
-    if held_out_only:
-        units = train_units
+    started = time.perf_counter()
+    corpus_units = load_corpus(corpus)
+    fixed = examples(corpus_units, "corpus")
+    real_units = load_real(real) if real else []
+    tuning = examples(real_units, "real")
+    if tuning:
+        log(f"training on the corpus ({len(fixed)} units) and {len({e.doc for e in tuning})} real pages from {real} ({len(tuning)} units)")
+    else:
+        log(f"training on the corpus alone ({len(fixed)} units); its pages also serve to tune thresholds")
+        fixed, tuning = [], fixed
+    data = fixed + tuning
+    is_tuning = np.array([i >= len(fixed) for i in range(len(data))])
+    scores_all = out_of_fold(data, real_weight)
+    scores = scores_all[is_tuning]
+    thresholds = tune_type_thresholds(tuning, scores)
+    kinds = cue_vocabulary(load_lexicon())
+    x = stack_matrix(data, scores_all, kinds)
+    learn = np.ones(len(data), bool) if confidence_on == "all" else is_tuning
+    confidence_model, oof_confidence = fit_confidence(x, data, learn, is_tuning)
+    point, curve = operating_point(tuning, oof_confidence)
+    figures = held_out_figures(tuning, scores, thresholds, oof_confidence, point)
+    log(f"out-of-fold on the tuning pages: {json.dumps(figures)}; operating point {point}")
 
-    thresholds = tune_thresholds(units, lambda: build_pipeline(**params), cues)
-    final = build_pipeline(**params)
-    x_all, y_all = _xy(units, cues)
-    final.fit(x_all, y_all)
-    start = time.perf_counter()
-    final.decision_function(x_all)
-    per_second = len(x_all) / (time.perf_counter() - start)
-
-    strength_units = [u for u in units if u.types]
-    strength_model = build_strength_pipeline()
-    strength_model.fit(*_strength_xy(strength_units))
-    held_out_strength = _compare_strength(train_units, test_units) if with_comparison else None
-
+    heads = fit_heads(fixed + tuning, real_weight)
+    model = export(heads)
     out.mkdir(parents=True, exist_ok=True)
-    model_path = out / MODEL_FILE
-    _slim(final)
-    _slim(strength_model)
-    sio.dump(final, model_path, compression=8)  # zipfile.ZIP_DEFLATED
-    sio.dump(strength_model, out / STRENGTH_FILE, compression=8)
+    for stale in ("types.skops", "strength.skops"):
+        (out / stale).unlink(missing_ok=True)
+    json_path, npz_path = linear.save(model, out, MODEL_NAME)
+
+    corpus_files = [*corpus.glob("labels/*.jsonl"), *corpus.glob("pages/*")]
+    real_files = [*real.glob("gold/*.jsonl"), *real.glob("pages/*")] if tuning and real else []
+    all_units = fixed + tuning
     meta = {
-        "model": CHOSEN,
-        "labels": list(TYPES),
+        "backend": "linear",
+        "feature_version": FEATURE_VERSION,
+        "outputs": list(OUTPUTS),
         "thresholds": thresholds,
-        "seed": SEED,
-        "data_sha256": data_hash(corpus),
-        "pages": len({u.doc for u in units}),
-        "units": len(units),
-        "label_counts": {t: int(y_all[:, i].sum()) for i, t in enumerate(TYPES)},
-        "no_type": int((y_all.sum(axis=1) == 0).sum()),
-        "held_out_pages": sorted(test_docs),
-        "held_out": held_out,
-        "sentences_per_second": round(per_second),
-        "model_bytes": model_path.stat().st_size,
-        "strength_model_bytes": (out / STRENGTH_FILE).stat().st_size,
-        "min_uncued_strong": MIN_UNCUED_STRONG,
-        "strength_counts": {k: sum(1 for u in strength_units if u.strength == k) for k in STRENGTHS},
-        "versions": {
-            "python": platform.python_version(),
-            "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__,
-            "skops": skops.__version__,
+        "confidence": {
+            "inputs": len(kinds),
+            "kinds": list(kinds),
+            "units": list(STACK_UNITS),
+            "coef": [round(float(v), 6) for v in confidence_model.coef_[0]],
+            "intercept": round(float(confidence_model.intercept_[0]), 6),
         },
+        "operating_point": point,
+        "f1_tolerance": F1_TOLERANCE,
+        "real_weight": real_weight,
+        "confidence_on": confidence_on,
+        "seed": SEED,
+        "data": {
+            "corpus": {"pages": len({u.doc for u in corpus_units}), "units": len(examples(corpus_units, "corpus")), "sha256": files_hash(corpus_files)},
+            "real": (
+                {"pages": len({e.doc for e in tuning}), "units": len(tuning), "sha256": files_hash(real_files), "files": len(real_files)}
+                if real_files
+                else None
+            ),
+        },
+        "label_counts": {t: sum(t in e.types for e in all_units) for t in TYPES},
+        "strength_counts": {s: sum(e.strength == s for e in all_units if e.types) for s in STRENGTHS},
+        "no_type": sum(not e.types for e in all_units),
+        "tuning": {**figures, "curve": curve},
+        "model_bytes": json_path.stat().st_size + npz_path.stat().st_size,
+        "seconds": round(time.perf_counter() - started),
+        "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": np.__version__},
     }
-    if with_comparison:
-        meta["comparison"] = {**compare(units, train_docs, test_docs, held_out), "strength": held_out_strength}
     (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: python -m claimcheck.train [--corpus DIR] [--out DIR] [--compare]."""
+    """Command-line entry: python -m claimcheck.train [--corpus DIR] [--real DIR | --no-real] [--out DIR]."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="claimcheck train", description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=Path("corpus"))
-    parser.add_argument("--out", type=Path, default=Path("models"))
-    parser.add_argument("--compare", action="store_true", help="also measure the candidate models and record them")
+    parser.add_argument("--real", type=Path, default=DEFAULT_REAL, help="labelled real pages (gold/*.jsonl), used when present")
+    parser.add_argument("--no-real", action="store_true", help="train on the corpus alone")
+    parser.add_argument("--real-weight", type=float, default=1.0, help="weight of a real unit against a corpus unit")
     parser.add_argument(
-        "--held-out-only", action="store_true", help="fit on the training pages only, to evaluate the pipeline on the held-out ones"
+        "--confidence-on", choices=("all", "tuning"), default="all", help="pages that teach the confidence layer (default: all)"
     )
+    parser.add_argument("--out", type=Path, default=Path("models"))
     args = parser.parse_args(argv)
-    meta = train(args.corpus, args.out, args.compare, args.held_out_only)
-    keys = ("pages", "units", "label_counts", "thresholds", "held_out", "sentences_per_second", "model_bytes", "comparison")
-    json.dump({k: meta[k] for k in keys if k in meta}, sys.stdout, indent=2)
+    real = None if args.no_real else args.real
+    if real is not None and not (real / "gold").is_dir():
+        print(f"no labelled real pages at {real}: training on the corpus alone", file=sys.stderr)
+        real = None
+    meta = train(args.corpus, args.out, real, args.real_weight, args.confidence_on, log=lambda m: print(m, file=sys.stderr))
+    keys = ("data", "thresholds", "operating_point", "tuning", "model_bytes", "seconds")
+    json.dump({k: meta[k] for k in keys}, sys.stdout, indent=2)
     print()
     return 0
 
 
 if __name__ == "__main__":
     raise SystemExit(main())
+

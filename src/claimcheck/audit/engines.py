@@ -11,18 +11,17 @@ import multiprocessing
 import signal
 import threading
 
+from ..checker import default_checker
 from ..errors import ClaimcheckError, InputError
 from ..options import Options
 from .work import Outcome, Task, check_tasks
 
 
 def _warm(options: Options) -> None:
-    """Load the models once per worker, before the first page; leave Ctrl-C to the main process."""
-    from ..classification import load_models
-
+    """Build the worker's checker and load its data files and models before the first page; leave Ctrl-C to the main process."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        load_models(options.model_path)
+        default_checker(options).load()
     except ClaimcheckError:
         pass  # the first page reports it, with its exit code
 

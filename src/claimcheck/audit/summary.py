@@ -13,7 +13,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-SEVERITY_WEIGHT = "CASE severity WHEN 'high' THEN 3 WHEN 'medium' THEN 2 ELSE 1 END"
+from ..vocabulary import SEVERITY_RANK
+
+SEVERITY_WEIGHT = f"CASE severity {' '.join(f'WHEN {s!r} THEN {r}' for s, r in SEVERITY_RANK.items())} ELSE 1 END"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -1,7 +1,8 @@
-"""The page function every engine runs: check one page with the single-page pipeline.
+"""The page function every engine runs: check one page with the single-page checker.
 
 A worker gets a :class:`Task` (a page already fetched or read) and returns an :class:`Outcome`
-holding the report as its JSONL line plus the rows of the query tables. Nothing here touches the
+holding the report as its JSONL line plus the rows of the query tables. Each worker process checks
+all its pages with one :class:`~claimcheck.checker.Checker` per options. Nothing here touches the
 network or the output directory, so the same function runs in a local process pool or on a Dask
 cluster.
 """
@@ -13,12 +14,12 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urldefrag, urljoin
 
+from ..checker import Checker, default_checker
 from ..errors import ClaimcheckError
 from ..options import Options
-from ..pipeline import check_page
 from ..records import Page
 from ..report import to_dict
-from ..rules import SEVERITY_RANK
+from ..vocabulary import SEVERITY_RANK
 
 SKIPPED_SUFFIXES = (
     ".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".ico", ".css", ".js", ".json", ".xml", ".zip", ".gz",
@@ -52,11 +53,14 @@ class Outcome:
     seconds: float = 0.0
 
 
-def check_task(task: Task, options: Options | None = None) -> Outcome:
-    """Check one page; every error becomes a failed Outcome, never an exception."""
+def check_task(task: Task, options: Options | None = None, checker: Checker | None = None) -> Outcome:
+    """Check one page with ``checker`` (default: this process's checker for ``options``).
+
+    Every error becomes a failed Outcome, never an exception.
+    """
     start = time.perf_counter()
     try:
-        report = check_page(task.page, options)
+        report = (checker or default_checker(options)).check_page(task.page)
         record = {"key": task.key, **to_dict(report)}
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
         page_row, sentence_rows, finding_rows = rows_from_record(record)
@@ -70,8 +74,9 @@ def check_task(task: Task, options: Options | None = None) -> Outcome:
 
 
 def check_tasks(tasks: list[Task], options: Options | None = None) -> list[Outcome]:
-    """Check a partition of pages (the unit a Dask task runs)."""
-    return [check_task(t, options) for t in tasks]
+    """Check a partition of pages (the unit a Dask task runs) with this process's checker for ``options``."""
+    checker = default_checker(options)
+    return [check_task(t, checker=checker) for t in tasks]
 
 
 def rows_from_record(record: dict) -> tuple[tuple, tuple[tuple, ...], tuple[tuple, ...]]:
