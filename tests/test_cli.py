@@ -20,6 +20,7 @@ def test_text_report_shows_flagged_claims_and_summary():
     assert out.returncode == 0, out.stderr
     text = out.stdout.decode()
     assert "flagged claim" in text and "CC101" in text
+    assert "confidence=" in text
     assert "references" in text
 
 

@@ -102,7 +102,8 @@ def render_text(report: Report, console) -> None:
         console.print(Text(f"note: {notice}", style="yellow"))
     flagged = report.flagged
     if flagged:
-        console.print(Text(f"\n{len(flagged)} flagged claim(s): worded more strongly than their evidence", style="bold"))
+        at = "" if report.min_confidence is None else f" (confidence at least {report.min_confidence:.2f})"
+        console.print(Text(f"\n{len(flagged)} flagged claim(s): worded more strongly than their evidence{at}", style="bold"))
     for s in flagged:
         body = Text(s.text)
         for cue in s.wording.cues:
@@ -111,7 +112,8 @@ def render_text(report: Report, console) -> None:
         lines = [body]
         for f in s.findings:
             lines.append(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), f"  {f.name}: {f.message}"))
-        meta = f"{s.unit} #{s.index}  types={','.join(s.types)}  strength={s.strength}  evidence={s.evidence.label}"
+        confidence = "" if s.confidence is None else f"  confidence={s.confidence:.2f}"
+        meta = f"{s.unit} #{s.index}{confidence}  types={','.join(s.types)}  strength={s.strength}  evidence={s.evidence.label}"
         console.print(Panel(Text("\n").join(lines), title=escape(meta), title_align="left", border_style="red"))
     others = [(s, f) for s in report.sentences if not s.flagged for f in s.findings]
     if others:
