@@ -160,3 +160,66 @@ def test_masked_idiom_makes_no_claim():
     # "on the safe side" and "eliminate sugar" contain cue words but claim no safety or cure
     assert wording("Skip the second cup to stay on the safe side; it helps you sleep.") == "moderate"
     assert wording("Eliminating sugar helps you lose weight.") == "moderate"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # "safe" about a feeling, a place or the manner of doing something is no safety claim
+        ("Many members say they feel safe at the studio.", "moderate"),
+        ("Our clinic is a safe space for every patient.", "moderate"),
+        ("Keep your family safe from misleading diet advice.", "moderate"),
+        ("Here is how to perform the stretch safely.", "moderate"),
+        ("Learn how to approach a juice cleanse safely.", "moderate"),
+        ("Herbal teas are safe for most adults.", "strong"),
+        ("You can safely take the drops every day.", "strong"),
+        # "best" that ranks fit, value or a decision
+        ("Pick the plan that works best for you.", "moderate"),
+        ("Ask your coach which routine is best for your schedule.", "moderate"),
+        ("These bands give you the best bang for your buck.", "moderate"),
+        ("Best for Couples", "moderate"),
+        ("For best results, store the capsules in a cool place.", "moderate"),
+        ("Swimming is the best exercise for arthritic knees.", "strong"),
+        ("A slow taper works best.", "strong"),
+        # "always" and "100%" in narrative and description
+        ("I had always heard that rowing was hard on the back.", "moderate"),
+        ("The class has always been popular with nurses.", "moderate"),
+        ("Beginners should always start with light weights.", "moderate"),
+        ("The shirts are 100% cotton.", "moderate"),
+        ("Cold showers always lift my mood.", "strong"),
+        ("The patch is 100% effective against motion sickness.", "strong"),
+        # key and crucial about a virtue or a to-do, not about an intervention
+        ("Consistency is key.", "moderate"),
+        ("Patience is crucial when you start a new plan.", "moderate"),
+        ("It's crucial to read the label before you buy.", "moderate"),
+        ("Vitamin D is crucial for bone health.", "strong"),
+        # consumer preference and market trends are not establishment
+        ("Shoppers increasingly want supplements backed by research.", "moderate"),
+        ("Experts agree that the trend toward home gyms will continue.", "moderate"),
+        ("Experts agree that folic acid prevents birth defects.", "strong"),
+        # manner adverbs and narrative certainty
+        ("Fatigue can make it hard to think clearly.", "moderate"),
+        ("Clearly define your goals before the first session.", "moderate"),
+        ("Every time I visit the gym, I see new faces.", "moderate"),
+        ("I know this week will be busy.", "moderate"),
+        ("Read our ultimate guide to cold plunges.", "moderate"),
+        ("Drink a shake within 30 minutes after your workout.", "moderate"),
+        ("The pads relieve cramps within 30 minutes.", "strong"),
+        # reported numbers are moderate; a ceiling promised by the seller is strong
+        ("In the trial, migraine days dropped by more than 40 percent.", "moderate"),
+        ("The cream reduces wrinkles by up to 60%.", "strong"),
+        # a bare booster answers a question and makes no claim of its own
+        ("Absolutely!", "moderate"),
+        ("Yes, definitely.", "moderate"),
+        ("Absolutely, it cures acne.", "strong"),
+        # a question asks about a claim rather than making it
+        ("Is the balm safe for children?", "moderate"),
+        ("What makes this serum so amazing?", "moderate"),
+        ("The balm is completely safe. Does it work?", "strong"),
+        # "one of the most" about popularity is no benefit
+        ("One of the most common mistakes is starting too fast.", "moderate"),
+        ("Yoga is one of the most effective ways to ease back pain.", "strong"),
+    ],
+)
+def test_strong_cues_need_a_claim_context(text, expected):
+    assert wording(text) == expected

@@ -107,6 +107,7 @@ class LinearClassifier:
     coef: np.ndarray
     intercept: float
     operating_point: float
+    implies: tuple[tuple[str, str], ...] = ()  # wording-cue kind -> the claim type it makes (the lexicon's ``implies``)
 
     def classify(self, units: tuple[Unit, ...], wordings: list[Wording], threshold: float) -> Classification:
         """Types, strength and confidence of each unit; a unit at or above ``threshold`` is made a strong claim.
@@ -133,6 +134,10 @@ class LinearClassifier:
             if c >= threshold:
                 chosen = chosen or (TYPES[int(np.argmax(scores[i, :3] - self.thresholds))],)
                 strength = "strong"
+            if chosen:
+                # "safe and effective" claims safety too: a deciding cue's type is part of the claim
+                implied = {t for kind, t in self.implies if kind in wordings[i].kinds}
+                chosen = tuple(t for t in TYPES if t in chosen or t in implied)
             types.append(chosen)
             strengths.append(strength)
         return Classification(types, strengths, confidences)
@@ -171,7 +176,8 @@ def load_classifier(path: Path | None = None) -> Classifier:
         raise
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"unreadable model metadata ({type(exc).__name__}: {exc})", str(meta_path)) from None
-    expected = cue_vocabulary(load_lexicon())
+    lexicon = load_lexicon()
+    expected = cue_vocabulary(lexicon)
     if vocabulary != expected:
         missing = sorted(set(expected) ^ set(vocabulary))
         raise ModelError(f"the model was trained with other wording-cue kinds ({', '.join(missing)}); retrain with 'claimcheck train'", str(meta_path))
@@ -179,4 +185,4 @@ def load_classifier(path: Path | None = None) -> Classifier:
     width = len(stack_features(np.zeros(len(model.classes)), "sentence", (), "moderate", "", vocabulary, None, None))
     if coef.shape != (width,) or len(model.classes) != 7 or not 0.0 <= point <= 1.0:
         raise ModelError("the model's confidence layer does not fit its heads; retrain with 'claimcheck train'", str(meta_path))
-    return LinearClassifier(model, thresholds, vocabulary, coef, intercept, point)
+    return LinearClassifier(model, thresholds, vocabulary, coef, intercept, point, tuple(sorted(lexicon.implies.items())))

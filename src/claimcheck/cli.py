@@ -26,7 +26,7 @@ Examples:
   claimcheck --format jsonl a.html b.html https://clinic.example/x
   claimcheck --fail-on high page.html   # exit 1 when a high-severity finding exists
   claimcheck audit urls.txt --out audit/  # many pages: see claimcheck audit --help
-  claimcheck train                      # rebuild models/ from corpus/
+  claimcheck train                      # rebuild models/ from corpus/ and real pages
   claimcheck evaluate gold/*.jsonl --pages pages/
 
 \b
@@ -154,15 +154,29 @@ def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path,
 
 @main.command("train")
 @click.option("--corpus", type=click.Path(file_okay=False, exists=True, path_type=Path), default=Path("corpus"), show_default=True)
+@click.option(
+    "--real",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("../shared/data/train"),
+    show_default=True,
+    help="Labelled real pages (gold/*.jsonl), used when present.",
+)
+@click.option("--no-real", is_flag=True, help="Train on the corpus alone.")
+@click.option("--real-weight", type=float, default=1.0, show_default=True, help="Weight of a real unit against a corpus unit.")
+@click.option(
+    "--confidence-on",
+    type=click.Choice(["all", "tuning"]),
+    default="all",
+    show_default=True,
+    help="Pages that teach the confidence layer: all, or the real (tuning) pages alone.",
+)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("models"), show_default=True)
-@click.option("--compare", is_flag=True, help="Also measure the candidate models on held-out pages and record them.")
-@click.option("--held-out-only", is_flag=True, help="Fit on the training pages only, to evaluate the pipeline on the held-out ones.")
-def train_command(corpus: Path, out: Path, compare: bool, held_out_only: bool) -> None:
-    """Rebuild the model directory from the labelled corpus."""
+def train_command(corpus: Path, real: Path, no_real: bool, real_weight: float, confidence_on: str, out: Path) -> None:
+    """Rebuild the model directory from the corpus and the labelled real pages (needs the 'train' extra)."""
     from .train import main as train_main
 
-    flags = [*(["--compare"] if compare else []), *(["--held-out-only"] if held_out_only else [])]
-    sys.exit(train_main(["--corpus", str(corpus), "--out", str(out), *flags]))
+    args = ["--corpus", str(corpus), "--real", str(real), "--real-weight", str(real_weight), "--confidence-on", confidence_on, "--out", str(out)]
+    sys.exit(train_main([*args, *(["--no-real"] if no_real else [])]))
 
 
 @main.command("evaluate")

@@ -379,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=Path("models"))
     args = parser.parse_args(argv)
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        print("claimcheck train needs scikit-learn: pip install 'claimcheck[train]'", file=sys.stderr)
+        return 3
     real = None if args.no_real else args.real
     if real is not None and not (real / "gold").is_dir():
         print(f"no labelled real pages at {real}: training on the corpus alone", file=sys.stderr)

@@ -11,12 +11,13 @@ shows X may help") governs the claim that the frame introduces.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from .datafiles import check_choice, check_keys, compile_phrases, load, phrase_pattern
 from .records import Cue, Unit, Wording
+from .vocabulary import TYPES
 
 EFFECTS = ("strong", "hedged", "none")
 _CLAUSE_BREAK = re.compile(r";|\s[\u2013\u2014-]\s|\u2014|\bbut\b|\bhowever\b|\byet\b|:\s", re.I)
@@ -25,6 +26,8 @@ _WORD = re.compile(r"[A-Za-z\u2019']+")
 _GAP = re.compile(r"[\s\-]+")
 _CONTRAST = re.compile(r";|\bbut\b|\bhowever\b|\byet\b|\binstead\b", re.I)
 _NOT_ONLY = re.compile(r"\bnot (?:only|just|merely|simply)\b", re.I)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+_ANSWER_WORDS = frozenset({"yes", "yeah", "yep", "oh", "and", "so", "well", "indeed", "of", "course", "sure"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Lexicon:
     opener: re.Pattern[str]
     first_person: frozenset[str]
     benefit_words: frozenset[str]
+    boosters: frozenset[str]  # strong categories of bare certainty words ("absolutely"), which make no claim on their own
+    implies: dict[str, str] = field(default_factory=dict)  # cue kind -> the claim type a claim worded with it makes
 
 
 @lru_cache(maxsize=4)
@@ -56,8 +61,10 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     regexes = []
     for cat, entry in data["categories"].items():
         here = f"{where}: categories.{cat}"
-        check_keys(entry, here, {"effect", "phrases"}, {"negatable", "description", "scope", "frame"})
+        check_keys(entry, here, {"effect", "phrases"}, {"negatable", "description", "scope", "frame", "booster", "implies"})
         check_choice(entry["effect"], EFFECTS, here, "effect")
+        if "implies" in entry:
+            check_choice(entry["implies"], TYPES, here, "implies")
         check_choice(entry.get("scope", "clause"), ("clause", "sentence"), here, "scope")
         negatable = bool(entry.get("negatable", False))
         categories.append((cat, entry["effect"], negatable, compile_phrases(entry["phrases"], here)))
@@ -83,6 +90,8 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         opener=compile_phrases(data["clause_openers"], f"{where}: clause_openers"),
         first_person=frozenset(w.lower() for w in testimonial["first_person"]),
         benefit_words=frozenset(w.lower() for w in testimonial["benefit_words"]),
+        boosters=frozenset(c for c, e in data["categories"].items() if e.get("booster")),
+        implies={c: e["implies"] for c, e in data["categories"].items() if "implies" in e},
     )
 
 
@@ -126,9 +135,14 @@ def rate(unit: Unit, lexicon: Lexicon | None = None) -> Wording:
     hedges = [c for c in cues if effects.get(c.kind) == "hedged"]
     scopes = [_wide_scope(text, h) if h.kind in lexicon.widening else _scope(text, h, lexicon) for h in hedges]
     governing = [h for h, (lo, hi) in zip(hedges, scopes) if not _subordinate(text, h, lexicon)]
+    asked = _question_start(text)
     free_strong = [
-        s for s in strong if not any(lo <= s.start <= hi for lo, hi in scopes) and not _framed_hedge(text, s, governing, lexicon)
+        s
+        for s in strong
+        if s.start < asked and not any(lo <= s.start <= hi for lo, hi in scopes) and not _framed_hedge(text, s, governing, lexicon)
     ]
+    if free_strong and _bare_answer(text, free_strong, lexicon):
+        free_strong = []
     if free_strong:
         label = "strong"
     elif governing or (hedges and not strong):
@@ -153,6 +167,25 @@ def relabel(wording: Wording, label: str, lexicon: Lexicon | None = None) -> Wor
     lexicon = lexicon or load_lexicon()
     kept = tuple(c for c in wording.found if lexicon.effects.get(c.kind) == label or c.kind == "pseudo_hedge")
     return Wording(label, kept, wording.kinds, wording.found)
+
+
+def _question_start(text: str) -> int:
+    """Where a closing question begins: a question asks about a claim rather than making it (the text's end if none)."""
+    body = text.rstrip(" \t*_\"\u201d\u2019')")
+    if not body.endswith("?"):
+        return len(text)
+    ends = [m.end() for m in _SENTENCE_END.finditer(body, 0, len(body) - 1)]
+    return ends[-1] if ends else 0
+
+
+def _bare_answer(text: str, strong: list[Cue], lexicon: Lexicon) -> bool:
+    """Whether the unit is only a booster ("Absolutely!", "Yes, definitely."): it takes its claim from the question."""
+    if any(c.kind not in lexicon.boosters for c in strong):
+        return False
+    rest = text
+    for cue in sorted(strong, key=lambda c: -c.start):
+        rest = rest[: cue.start] + " " + rest[cue.end :]
+    return all(w.lower() in _ANSWER_WORDS for w in _WORD.findall(rest))
 
 
 def _normal(phrase: str) -> str:
