@@ -257,3 +257,72 @@ def test_every_literal_described_phrase_must_carry_a_gate_word(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(DataFileError, match="grapevine"):
         load_cues(path)
+
+
+def test_findings_after_a_named_study_take_described_until_the_next_heading():
+    rows = evidence_of(
+        "<h2>The trial</h2>"
+        "<p>A study published in a sleep journal followed 300 shift workers for a year.</p>"
+        "<p>Those who took magnesium each night reported fewer awakenings than the placebo group.</p>"
+        "<p>Night-time cramps also dropped by 40 percent.</p>"
+        "<h2>How to take it</h2>"
+        "<p>Evening doses lowered cramps for many readers.</p>"
+    )
+    labels = dict(rows)
+    assert labels["Those who took magnesium each night reported fewer awakenings than the placebo group."] == "described"
+    assert labels["Night-time cramps also dropped by 40 percent."] == "described"
+    assert labels["Evening doses lowered cramps for many readers."] == "none"
+
+
+def test_findings_without_a_named_study_stay_none():
+    rows = evidence_of("<p>Our clients love the new class.</p><p>Those who come twice a week reported better sleep.</p>")
+    assert [label for _, label in rows] == ["none", "none"]
+
+
+def test_sentences_telling_a_published_case_report_are_described():
+    rows = evidence_of(
+        "<p>Her rash appeared after a week of herbal tea.</p>"
+        "<p>Doctors described the case in a case report in a dermatology journal.</p>"
+        "<p>The woman stopped the tea and her skin cleared within a month.</p>"
+    )
+    assert [label for _, label in rows] == ["described", "described", "described"]
+
+
+def test_a_case_study_of_the_clinic_is_not_a_published_case_report():
+    rows = evidence_of("<p>Read our client case study below.</p><p>She felt better after six sessions.</p>")
+    assert rows[1][1] == "none"
+
+
+def test_later_quotes_by_an_introduced_outside_expert_are_described():
+    rows = evidence_of(
+        '<p>"Breathing slowly calms the body," says Mara Lindqvist, a nurse who teaches yoga at a city hospital.</p>'
+        '<p>"Ten minutes a day is enough to feel calmer," Lindqvist says.</p>'
+        '<p>"Ten minutes a day is enough to feel calmer," Petersen says.</p>'
+    )
+    assert [label for _, label in rows] == ["described", "described", "none"]
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("A spokesperson for the fitness app said step counts rose by a third.", "described"),
+        ("As part of its annual trends report, the gym chain said rowing bookings doubled.", "described"),
+        ("We've found that fasting until noon helps people lose about a pound a month.", "described"),
+        ("During testing, we found this brush easy to grip.", "none"),
+    ],
+)
+def test_organisations_data_and_researchers_own_findings_are_described(sentence, expected):
+    assert evidence_of(f"<p>{sentence}</p>")[0][1] == expected
+
+
+def test_advice_beside_a_citation_is_not_cited():
+    rows = evidence_of(
+        "<p>Walking after meals lowers blood sugar [1]. Make sure you wear good shoes for your walk.</p>"
+        "<h2>References</h2><ol><li>Diaz R. Walking and glucose. Diabetes Res. 2020;2:1-9.</li></ol>"
+    )
+    assert rows[1][1] == "none"
+
+
+def test_company_blogs_and_scholar_profiles_are_not_pointers():
+    assert classify_link("https://gymchain.example/blog/annual-report-2024", anchor="annual report") == "other"
+    assert classify_link("https://scholar.google.com/citations?user=abc", anchor="my research").startswith("not_evidence")

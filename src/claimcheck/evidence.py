@@ -40,6 +40,13 @@ class EvidenceCues:
     claim_words: re.Pattern[str] | None = None  # what a neighbour's pointer can back
     own_staff: re.Pattern[str] | None = None  # the site's own people ("our founder", "at our clinic")
     own_staff_keeps: re.Pattern[str] | None = None  # described cues that still count beside them
+    advice: re.Pattern[str] | None = None  # advice that states no outcome ("Make sure you...")
+    study_anchor: re.Pattern[str] | None = None  # names one particular study ("the trial", "researchers at")
+    study_findings: re.Pattern[str] | None = None  # reports a finding ("participants", "reduced", "percent")
+    case_report: re.Pattern[str] | None = None  # the page reports a published case report
+    case_narrative: re.Pattern[str] | None = None  # a sentence telling the case ("the patient", "diagnosed")
+    speaker_intro: tuple[re.Pattern[str], ...] = ()  # introduces a named outside speaker; group 1 is the name
+    speech_verbs: str = ""  # alternation of the verbs that attribute a statement ("said|says|...")
 
 
 @lru_cache(maxsize=4)
@@ -63,7 +70,21 @@ def load_cues(path: Path | None = None) -> EvidenceCues:
             "evidence_suffixes",
             "evidence_link_words",
         },
-        {"description", "neighbour_claim_words", "profile_paths", "described_gate", "own_staff", "own_staff_keeps"},
+        {
+            "description",
+            "neighbour_claim_words",
+            "profile_paths",
+            "described_gate",
+            "own_staff",
+            "own_staff_keeps",
+            "neighbour_advice",
+            "study_anchor",
+            "study_findings",
+            "case_report",
+            "case_narrative",
+            "speaker_intro",
+            "speech_verbs",
+        },
     )
     hosts: dict[str, str] = {}
     for group, cls in (("evidence_hosts", "evidence"), ("not_evidence_hosts", "not_evidence")):
@@ -97,7 +118,27 @@ def load_cues(path: Path | None = None) -> EvidenceCues:
         claim_words=compile_phrases(data["neighbour_claim_words"], f"{where}: neighbour_claim_words")
         if "neighbour_claim_words" in data
         else None,
+        speaker_intro=tuple(_compile_one(p, where) for p in data.get("speaker_intro", ())),
+        speech_verbs="|".join(re.escape(v) for v in data.get("speech_verbs", ())),
+        advice=compile_phrases(data["neighbour_advice"], f"{where}: neighbour_advice") if "neighbour_advice" in data else None,
+        **{
+            key: compile_phrases(data[key], f"{where}: {key}")
+            for key in ("study_anchor", "study_findings", "case_report", "case_narrative")
+            if key in data
+        },
     )
+
+
+def _compile_one(pattern: str, where: str) -> re.Pattern[str]:
+    if not isinstance(pattern, str) or not pattern.startswith("re:"):
+        raise DataFileError(f"speaker_intro entries must be re: patterns, not {pattern!r}", where)
+    try:
+        compiled = re.compile(pattern[3:], re.I)
+    except re.error as exc:
+        raise DataFileError(f"bad pattern {pattern!r}: {exc}", where) from None
+    if compiled.groups < 1:
+        raise DataFileError(f"speaker_intro pattern {pattern!r} captures no name", where)
+    return compiled
 
 
 def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | None = None, anchor: str = "") -> str:
@@ -136,7 +177,7 @@ def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | No
         return _specific("evidence:agency", path, host, cues)
     if any(p in path for p in cues.shop_paths):
         return "not_evidence:shop"
-    if path.endswith(".pdf") or cues.link_words.search(anchor):
+    if path.endswith(".pdf") or (cues.link_words.search(anchor) and "/blog" not in path):
         return "evidence:document"
     return "other"
 
@@ -285,7 +326,72 @@ def find_evidence(doc: Document, units: tuple[Unit, ...], path: Path | None = No
             results.append(Evidence("described"))
         else:
             results.append(Evidence("none"))
+    for i in _reported_study(units, results, cues):
+        results[i] = Evidence("described")
+    for i in _quoted_speaker(units, results, cues):
+        results[i] = Evidence("described")
     return tuple(results)
+
+
+def _quoted_speaker(units: tuple[Unit, ...], results: list[Evidence], cues: EvidenceCues) -> list[int]:
+    """The units without evidence that quote an outside speaker introduced earlier on the page.
+
+    Once a sentence that describes evidence introduces a named person with a title or role
+    ("says Jane Roe, a nurse at X", "Dr. Roe"), later attributions to that person by surname
+    ("Roe says", "said Roe") describe the same outside expert (ANNOTATION.md, conventions 1.1).
+    """
+    if not cues.speaker_intro or not cues.speech_verbs:
+        return []
+    out: list[int] = []
+    names: set[str] = set()
+    attributed: re.Pattern[str] | None = None
+    for i, unit in enumerate(units):
+        label = results[i].label
+        if label == "described" and results[i].cues:
+            found = {m.group(1).split()[-1] for p in cues.speaker_intro for m in p.finditer(unit.text)}
+            if found - names:
+                names |= found
+                alt = "|".join(re.escape(n) for n in sorted(names))
+                verbs = cues.speech_verbs
+                attributed = re.compile(rf"\b(?:{alt})\b,? (?:{verbs})\b|\b(?:{verbs}) (?:{alt})\b")
+        elif label == "none" and attributed is not None and attributed.search(unit.text):
+            out.append(i)
+    return out
+
+
+# how many units after a sentence naming a study its findings may still be reported
+_STUDY_WINDOW = 8
+
+
+def _reported_study(units: tuple[Unit, ...], results: list[Evidence], cues: EvidenceCues) -> list[int]:
+    """The units without evidence of their own that report the findings of a study the page names.
+
+    A news story about one trial names it once ("a study published in...", "researchers at X")
+    and then reports its results sentence by sentence; those sentences describe that study
+    (ANNOTATION.md section 3). The same holds for every sentence telling the case on a page that
+    reports a published case report. A heading ends the study's section.
+    """
+    out: list[int] = []
+    narrative = cues.case_narrative
+    if cues.case_report is None or not any("case" in u.text.lower() and cues.case_report.search(u.text) for u in units):
+        narrative = None
+    anchor = cues.study_anchor
+    findings = cues.study_findings
+    last = None
+    for i, unit in enumerate(units):
+        if unit.unit == "heading":
+            last = None
+            continue
+        label = results[i].label
+        if label != "none":
+            if anchor is not None and anchor.search(unit.text):
+                last = i
+            continue
+        if narrative is not None and narrative.search(unit.text):
+            out.append(i)
+        elif last is not None and i - last <= _STUDY_WINDOW and findings is not None and findings.search(unit.text):
+            out.append(i)
+    return out
 
 
 def _described(text: str, cues: EvidenceCues) -> tuple[Cue, ...]:
@@ -303,8 +409,10 @@ def _described(text: str, cues: EvidenceCues) -> tuple[Cue, ...]:
 
 def _backs_claim(text: str, cues: EvidenceCues) -> bool:
     """Whether a sentence states something a neighbour's pointer can back: not a question, and
-    worded as an effect, a risk, an outcome or a figure."""
+    worded as an effect, a risk, an outcome or a figure (advice is not)."""
     if text.rstrip(" *_\"\u201d)").endswith("?"):
+        return False
+    if cues.advice is not None and cues.advice.match(text):
         return False
     return cues.claim_words is None or cues.claim_words.search(text) is not None
 
