@@ -154,12 +154,6 @@ def rate(unit: Unit, lexicon: Lexicon | None = None) -> Wording:
     return Wording(label, kept, tuple(sorted({c.kind for c in cues})), tuple(cues))
 
 
-def has_strong_cue(wording: Wording, lexicon: Lexicon | None = None) -> bool:
-    """Whether any cue found in the unit is a strong one (boosters, hype, absolute safety...)."""
-    lexicon = lexicon or load_lexicon()
-    return any(lexicon.effects.get(kind) == "strong" for kind in wording.kinds)
-
-
 def relabel(wording: Wording, label: str, lexicon: Lexicon | None = None) -> Wording:
     """The wording with another label (the strength model's), keeping the cues that support it."""
     if label == wording.label:
