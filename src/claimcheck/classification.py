@@ -5,7 +5,8 @@ A model directory holds ``meta.json`` and the plain-array linear model ``units.j
 another backend can sit behind the same :class:`Classifier` protocol. The model has two layers
 (see :mod:`claimcheck.train`): three linear heads over one TF-IDF featurisation (types, strength,
 strong claim), then a small logistic layer that turns their outputs, the wording cues and the
-previous unit's outputs into the confidence that the unit is a strongly worded claim.
+previous unit's outputs into the confidence that the unit is a strongly worded claim, and a second
+such layer decides whether the unit makes a claim at all.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .wording import Lexicon
 
 META_FILE = "meta.json"
 MODEL_NAME = "units"
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 BACKENDS = ("linear",)
 STACK_UNITS = CONTENT_UNITS
 _ORDERED_STRENGTHS = tuple(sorted(STRENGTHS))  # the strength head's columns: hedged, moderate, strong
@@ -75,6 +76,10 @@ def stack_features(
     return row
 
 
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - x.max())
     return e / e.sum()
@@ -107,6 +112,9 @@ class LinearClassifier:
     coef: np.ndarray
     intercept: float
     operating_point: float
+    claim_coef: np.ndarray
+    claim_intercept: float
+    claim_threshold: float
     implies: tuple[tuple[str, str], ...] = ()  # wording-cue kind -> the claim type it makes (the lexicon's ``implies``)
 
     def classify(self, units: tuple[Unit, ...], wordings: list[Wording], threshold: float) -> Classification:
@@ -123,16 +131,20 @@ class LinearClassifier:
         for i, (u, w) in enumerate(zip(units, wordings)):
             prev = scores[i - 1] if i else None
             rows.append(stack_features(scores[i], u.unit, w.kinds, w.label, u.text, self.vocabulary, prev, units[i - 1].text if i else None))
-        z = np.asarray(rows) @ self.coef + self.intercept
-        confidences = [1.0 / (1.0 + math.exp(-float(v))) for v in z]
+        x = np.asarray(rows)
+        confidences = [1.0 / (1.0 + math.exp(-float(v))) for v in x @ self.coef + self.intercept]
+        claims = x @ self.claim_coef + self.claim_intercept >= _logit(self.claim_threshold)
         typed = scores[:, :3] >= self.thresholds
+        best = np.argmax(scores[:, :3] - self.thresholds, axis=1)
         strength_idx = scores[:, 3:6].argmax(axis=1)
         types, strengths = [], []
         for i, c in enumerate(confidences):
-            chosen = tuple(t for j, t in enumerate(TYPES) if typed[i, j])
+            chosen: tuple[str, ...] = ()
+            if claims[i] or c >= threshold:
+                # the claim layer (or a confident flag) decides whether there is a claim; the type heads, which types
+                chosen = tuple(t for j, t in enumerate(TYPES) if typed[i, j]) or (TYPES[int(best[i])],)
             strength = _ORDERED_STRENGTHS[int(strength_idx[i])]
             if c >= threshold:
-                chosen = chosen or (TYPES[int(np.argmax(scores[i, :3] - self.thresholds))],)
                 strength = "strong"
             if chosen:
                 # "safe and effective" claims safety too: a deciding cue's type is part of the claim
@@ -167,11 +179,14 @@ def load_classifier(path: Path | None = None) -> Classifier:
         if meta.get("feature_version") != FEATURE_VERSION:
             raise ModelError(f"model features version {meta.get('feature_version')!r}, expected {FEATURE_VERSION}; retrain", str(meta_path))
         thresholds = np.array([float(meta["thresholds"][t]) for t in TYPES])
-        conf = meta["confidence"]
+        conf, claim = meta["confidence"], meta["claim"]
         vocabulary = tuple(conf["kinds"])
         coef = np.array(conf["coef"], dtype=float)
         intercept = float(conf["intercept"])
         point = float(meta["operating_point"])
+        claim_coef = np.array(claim["coef"], dtype=float)
+        claim_intercept = float(claim["intercept"])
+        claim_point = float(claim["threshold"])
     except ModelError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
@@ -183,6 +198,8 @@ def load_classifier(path: Path | None = None) -> Classifier:
         raise ModelError(f"the model was trained with other wording-cue kinds ({', '.join(missing)}); retrain with 'claimcheck train'", str(meta_path))
     model = linear.load(directory, MODEL_NAME)
     width = len(stack_features(np.zeros(len(model.classes)), "sentence", (), "moderate", "", vocabulary, None, None))
-    if coef.shape != (width,) or len(model.classes) != 7 or not 0.0 <= point <= 1.0:
+    if coef.shape != (width,) or claim_coef.shape != (width,) or len(model.classes) != 7 or not 0.0 <= point <= 1.0 or not 0.0 < claim_point < 1.0:
         raise ModelError("the model's confidence layer does not fit its heads; retrain with 'claimcheck train'", str(meta_path))
-    return LinearClassifier(model, thresholds, vocabulary, coef, intercept, point, tuple(sorted(lexicon.implies.items())))
+    return LinearClassifier(
+        model, thresholds, vocabulary, coef, intercept, point, claim_coef, claim_intercept, claim_point, tuple(sorted(lexicon.implies.items()))
+    )

@@ -8,15 +8,17 @@ The model (see models/MODEL_CARD.md) has two layers:
    unit kind, the wording-cue kinds and the lexicon rules' verdict) shared by three linear heads:
    claim types (one-vs-rest), wording strength (multinomial, learned on claims) and "strong claim"
    (binary, learned on every unit).
-2. A small logistic regression over those heads' outputs, the cue kinds and the previous unit's
-   outputs, learned on real pages only: the calibrated confidence that a unit is a strongly worded
-   claim. A unit is flagged when that confidence reaches the operating point and it is not cited.
+2. Two small logistic regressions over those heads' outputs, the cue kinds and the previous unit's
+   outputs: whether the unit makes a claim, and the calibrated confidence that it is a strongly
+   worded claim. A unit is flagged when that confidence reaches the operating point and it is not
+   cited.
 
-Real pages are the tuning set: the heads are refitted five times with a fifth of the real pages
-held out (the corpus and the other real pages train them), the type thresholds and the confidence
-layer are learned on those out-of-fold outputs, and the operating point is the most precise threshold
-whose flag F1 on them is within 0.02 of the best. Without real pages the corpus pages play that part. Reproducible: fixed seeds, pinned
-library versions, splits by page, and the SHA-256 of every input in meta.json.
+Real pages are the tuning set. The heads are fitted five times with a fifth of all pages (corpus
+and real, split by page) held out; on the real pages' out-of-fold outputs come the type thresholds,
+the claim layer's threshold, and the operating point: the most precise threshold whose flag F1 is
+within 0.02 of the best. The two layers learn on every page's out-of-fold outputs. Without real
+pages the corpus pages play the tuning part. Reproducible: fixed seeds, pinned library versions,
+splits by page, and the SHA-256 of every input in meta.json.
 """
 
 from __future__ import annotations
@@ -220,12 +222,11 @@ def stack_matrix(data: list[Example], scores: np.ndarray, kinds: tuple[str, ...]
     return np.array(rows)
 
 
-def fit_confidence(x: np.ndarray, data: list[Example], learn: np.ndarray, judge: np.ndarray):
-    """The confidence layer (a logistic regression on the ``learn`` rows) and out-of-fold probabilities of the ``judge`` rows."""
+def fit_layer(x: np.ndarray, y: np.ndarray, data: list[Example], learn: np.ndarray, judge: np.ndarray):
+    """A logistic layer over the stack inputs, fitted on the ``learn`` rows, and out-of-fold probabilities of the ``judge`` rows."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
-    y = np.array([e.strong_claim for e in data], int)
     groups = np.array([e.doc for e in data])
     oof = np.zeros(len(data))
     for train, test in GroupKFold(n_splits=FOLDS).split(x, y, groups):
@@ -234,6 +235,17 @@ def fit_confidence(x: np.ndarray, data: list[Example], learn: np.ndarray, judge:
         oof[test] = model.predict_proba(x[test])[:, 1]
     final = LogisticRegression(C=1.0, max_iter=5000).fit(x[learn], y[learn])
     return final, oof[judge]
+
+
+def claim_threshold(data: list[Example], probability: np.ndarray) -> float:
+    """The claim layer's threshold: the best claim-or-not F1 on out-of-fold probabilities."""
+    gold = np.array([bool(e.types) for e in data])
+    grid = np.round(np.arange(0.05, 0.951, 0.01), 3)
+    return float(max(grid, key=lambda t: (_prf(gold, probability >= t)[2], -t)))
+
+
+def _layer(model) -> dict:
+    return {"coef": [round(float(v), 6) for v in model.coef_[0]], "intercept": round(float(model.intercept_[0]), 6)}
 
 
 def operating_point(data: list[Example], confidence: np.ndarray) -> tuple[float, list[dict]]:
@@ -262,9 +274,15 @@ def _prf(y: np.ndarray, yhat: np.ndarray) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def held_out_figures(data: list[Example], scores: np.ndarray, thresholds: dict[str, float], confidence: np.ndarray, point: float) -> dict:
-    """Sentence-level figures on the tuning pages from out-of-fold outputs (gold evidence)."""
-    types = np.column_stack([scores[:, j] >= thresholds[t] for j, t in enumerate(TYPES)])
+def held_out_figures(
+    data: list[Example], scores: np.ndarray, thresholds: dict[str, float], claim: np.ndarray, confidence: np.ndarray, point: float
+) -> dict:
+    """Sentence-level figures on the tuning pages from out-of-fold outputs (gold evidence); ``claim`` says which units make a claim."""
+    typed = np.column_stack([scores[:, j] >= thresholds[t] for j, t in enumerate(TYPES)])
+    best = np.argmax(scores[:, :3] - np.array([thresholds[t] for t in TYPES]), axis=1)
+    types = np.zeros_like(typed)
+    for i in np.flatnonzero(claim):
+        types[i] = typed[i] if typed[i].any() else np.arange(3) == best[i]
     strength_cols = [OUTPUTS.index(s) for s in STRENGTHS]
     strength = [STRENGTHS[k] for k in scores[:, strength_cols].argmax(axis=1)]
     gold_claim = np.array([bool(e.types) for e in data])
@@ -274,7 +292,8 @@ def held_out_figures(data: list[Example], scores: np.ndarray, thresholds: dict[s
     return {
         "units": len(data),
         "pages": len({e.doc for e in data}),
-        "claim_f1": round(_prf(gold_claim, types.any(axis=1))[2], 3),
+        "claim_f1": round(_prf(gold_claim, claim)[2], 3),
+        "claim_f1_heads_alone": round(_prf(gold_claim, typed.any(axis=1))[2], 3),
         "types_macro_f1": round(float(np.mean([_prf([t in e.types for e in data], types[:, j])[2] for j, t in enumerate(TYPES)])), 3),
         "strong_f1_on_claims": round(_prf([data[i].strength == "strong" for i in claims], [strength[i] == "strong" for i in claims])[2], 3),
         "flag": {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)},
@@ -313,9 +332,12 @@ def train(
     kinds = cue_vocabulary(load_lexicon())
     x = stack_matrix(data, scores_all, kinds)
     learn = np.ones(len(data), bool) if confidence_on == "all" else is_tuning
-    confidence_model, oof_confidence = fit_confidence(x, data, learn, is_tuning)
+    strong_claim = np.array([e.strong_claim for e in data], int)
+    confidence_model, oof_confidence = fit_layer(x, strong_claim, data, learn, is_tuning)
     point, curve = operating_point(tuning, oof_confidence)
-    figures = held_out_figures(tuning, scores, thresholds, oof_confidence, point)
+    claim_model, oof_claim = fit_layer(x, np.array([bool(e.types) for e in data], int), data, learn, is_tuning)
+    claim_point = claim_threshold(tuning, oof_claim)
+    figures = held_out_figures(tuning, scores, thresholds, oof_claim >= claim_point, oof_confidence, point)
     log(f"out-of-fold on the tuning pages: {json.dumps(figures)}; operating point {point}")
 
     heads = fit_heads(fixed + tuning, real_weight)
@@ -333,13 +355,8 @@ def train(
         "feature_version": FEATURE_VERSION,
         "outputs": list(OUTPUTS),
         "thresholds": thresholds,
-        "confidence": {
-            "inputs": len(kinds),
-            "kinds": list(kinds),
-            "units": list(STACK_UNITS),
-            "coef": [round(float(v), 6) for v in confidence_model.coef_[0]],
-            "intercept": round(float(confidence_model.intercept_[0]), 6),
-        },
+        "confidence": {"kinds": list(kinds), "units": list(STACK_UNITS), **_layer(confidence_model)},
+        "claim": {**_layer(claim_model), "threshold": claim_point},
         "operating_point": point,
         "f1_tolerance": F1_TOLERANCE,
         "real_weight": real_weight,
