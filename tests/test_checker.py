@@ -140,3 +140,45 @@ def test_audit_workers_check_every_page_with_one_checker(monkeypatch):
     assert all(o.ok for o in outcomes)
     assert len(seen) == 4 and len(set(map(id, seen))) == 1
     assert seen[0] is default_checker(options)
+
+
+def _broken_meta(meta):
+    meta["confidence"]["intercept"] = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("name", "breaks"),
+    [
+        ("a JSON list", lambda d: (d / "meta.json").write_text("[1, 2]")),
+        ("not JSON", lambda d: (d / "meta.json").write_text("{")),
+        ("a folder", lambda d: ((d / "meta.json").unlink(), (d / "meta.json").mkdir())),
+        ("another backend", lambda d: _edit(d, lambda m: m.update(backend="neural"))),
+        ("a NaN weight", lambda d: _edit(d, _broken_meta)),
+        ("a missing array file", lambda d: (d / "units.npz").unlink()),
+    ],
+)
+def test_a_broken_model_directory_is_one_line_and_exit_3(tmp_path, name, breaks):
+    import shutil
+    import subprocess
+    import sys
+
+    from claimcheck.classification import model_dir
+
+    model = tmp_path / "model"
+    shutil.copytree(model_dir(), model)
+    breaks(model)
+    with pytest.raises(claimcheck.ModelError):
+        Checker(claimcheck.Options(model_path=model)).check_text(STRONG)
+    out = subprocess.run(
+        [sys.executable, "-m", "claimcheck", "--model", str(model), "-"], input=STRONG.encode(), capture_output=True, timeout=120
+    )
+    assert out.returncode == 3, name
+    assert len(out.stderr.decode().strip().splitlines()) == 1 and "Traceback" not in out.stderr.decode(), name
+
+
+def _edit(directory, change):
+    import json
+
+    meta = json.loads((directory / "meta.json").read_text())
+    change(meta)
+    (directory / "meta.json").write_text(json.dumps(meta))

@@ -87,10 +87,15 @@ def test_invalid_options_are_one_line_and_exit_2_for_check_and_audit(tmp_path, c
 
 
 def test_min_confidence_is_accepted(tmp_path):
-    strict = run("--format", "json", "--min-confidence", "0.8", str(EXAMPLE))
-    assert strict.returncode == 0, strict.stderr
-    flagged = [s for s in json.loads(strict.stdout)["sentences"] if s["flagged"]]
-    assert all(s["confidence"] is None or s["confidence"] >= 0.8 for s in flagged)
+    default = json.loads(run("--format", "json", str(EXAMPLE)).stdout)
+    strict_run = run("--format", "json", "--min-confidence", "0.8", str(EXAMPLE))
+    assert strict_run.returncode == 0, strict_run.stderr
+    strict = json.loads(strict_run.stdout)
+    assert strict["min_confidence"] == 0.8 and default["min_confidence"] < 0.8
+    flagged = [s for s in strict["sentences"] if s["flagged"]]
+    assert flagged and all(s["confidence"] >= 0.8 for s in flagged)
+    # a stricter threshold keeps a subset of the default's flags
+    assert {s["index"] for s in flagged} < {s["index"] for s in default["sentences"] if s["flagged"]}
     audited = run("audit", str(EXAMPLE.parent), "--out", str(tmp_path / "out"), "--no-progress", "--min-confidence", "0.8")
     assert audited.returncode == 0, audited.stderr
     assert b"--min-confidence" in run("check", "--help").stdout and b"--min-confidence" in run("audit", "--help").stdout

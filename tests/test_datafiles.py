@@ -65,3 +65,22 @@ def test_lexicon_with_a_broken_pattern(tmp_path):
     )
     with pytest.raises(DataFileError, match="categories.hype"):
         load_lexicon(path)
+
+
+def test_lexicon_phrase_in_two_categories_names_both(tmp_path):
+    path = write(
+        tmp_path,
+        "wording.json",
+        {
+            "version": 1,
+            "negators": ["not"],
+            "clause_openers": ["which"],
+            "testimonial": {"first_person": ["i"], "benefit_words": ["pain"]},
+            "categories": {
+                "booster": {"effect": "strong", "phrases": ["clinically proven"]},
+                "establishment": {"effect": "strong", "phrases": ["Clinically-proven"]},
+            },
+        },
+    )
+    with pytest.raises(DataFileError, match=r"categories\.establishment: phrase 'Clinically-proven' is already listed in categories\.booster"):
+        load_lexicon(path)

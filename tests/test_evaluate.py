@@ -123,33 +123,35 @@ def test_claim_or_not_and_the_strong_class_on_gold_claims():
 
 
 def curve_pairs():
-    """Four flaggable units with confidences (the checker's threshold between 0.4 and 0.72), one without,
-    and a gold flag the model does not make flaggable: three gold flags in all."""
+    """Five uncited units with confidences (the run's threshold between 0.4 and 0.72), one flaggable unit
+    without, and one cited unit: three gold flags in all."""
     return [
         (gold(0, "a", ["efficacy"], "strong"), predicted(0, "a", ["efficacy"], "strong", confidence=0.9, flagged=True)),
         (gold(1, "b", ["efficacy"], "moderate"), predicted(1, "b", ["efficacy"], "strong", confidence=0.72, flagged=True)),
         (gold(2, "c", ["safety"], "strong"), predicted(2, "c", ["safety"], "strong", confidence=0.4, flagged=False)),
         (gold(3, "d"), predicted(3, "d", ["safety"], "strong", confidence=0.4, flagged=False)),
+        # under the run's threshold labels stay as the heads gave them; at 0.95 the checker makes it a strong claim
         (gold(4, "e", ["efficacy"], "strong"), predicted(4, "e", ["efficacy"], "moderate", confidence=0.95)),
         (gold(5, "f"), predicted(5, "f", ["efficacy"], "strong")),  # flaggable, no confidence: not on the curve
+        (gold(6, "g", ["efficacy"], "strong", "cited"), predicted(6, "g", ["efficacy"], "strong", "cited", confidence=0.99)),
     ]
 
 
 def test_flag_curve_by_hand():
     curve = flag_curve(curve_pairs())
-    assert (curve["gold_flags"], curve["flaggable"], curve["with_confidence"]) == (3, 5, 4)
+    assert (curve["gold_flags"], curve["flaggable"], curve["with_confidence"]) == (3, 5, 5)
     assert curve["operating_threshold"] == 0.72
     points = {pt["threshold"]: pt for pt in curve["points"]}
     assert len(points) == 21  # 0, 0.05 .. 0.95 and the operating point
     strip = ("precision", "recall", "f1", "flagged")
-    assert [points[0.0][k] for k in strip] == [0.5, 0.667, 0.571, 4]  # tp 2 of 4 flagged, of 3 gold
-    assert [points[0.45][k] for k in strip] == [0.5, 0.333, 0.4, 2]
-    assert [points[0.72][k] for k in strip] == [0.5, 0.333, 0.4, 2]
-    assert [points[0.75][k] for k in strip] == [1.0, 0.333, 0.5, 1]
-    assert [points[0.95][k] for k in strip] == [None, 0.0, 0.0, 0]
+    assert [points[0.0][k] for k in strip] == [0.6, 1.0, 0.75, 5]  # tp 3 of 5 flagged, of 3 gold
+    assert [points[0.45][k] for k in strip] == [0.667, 0.667, 0.667, 3]
+    assert [points[0.72][k] for k in strip] == [0.667, 0.667, 0.667, 3]
+    assert [points[0.75][k] for k in strip] == [1.0, 0.667, 0.8, 2]
+    assert [points[0.95][k] for k in strip] == [1.0, 0.333, 0.5, 1]
     assert [pt["threshold"] for pt in curve["points"] if pt["operating"]] == [0.72]
-    # ranked 0.9 (hit), 0.72 (miss), 0.4 and 0.4 (one hit): 1/3 * 1 + 0 + 1/3 * 2/4
-    assert curve["average_precision"] == 0.5
+    # ranked 0.95 (hit), 0.9 (hit), 0.72 (miss), 0.4 and 0.4 (one hit): (1 + 1 + 3/5) / 3
+    assert curve["average_precision"] == 0.867
     assert average_precision([(0.9, True), (0.8, True)], 4) == 0.5
     assert average_precision([(0.5, False)], 0) is None
 
@@ -224,9 +226,9 @@ def test_paired_bootstrap_of_identical_and_of_better_candidates():
 def test_text_fits_120_columns_and_shows_intervals():
     data = [PagePairs(f"{k}.html", curve_pairs()) for k in range(3)]
     single = render(summarise(data, resamples=100))
-    # every page alike: flagged units 0, 1 and 5 (no confidence, flaggable), gold flags 0, 2 and 4
+    # every page alike: flagged units 0, 1 and 5 (no confidence, flaggable), gold flags 0, 2 and 4 (6 is cited)
     assert "flag      P 0.33 [0.33, 0.33]  R 0.33 [0.33, 0.33]" in single
-    assert "average precision 0.500" in single and "operating point: threshold 0.720" in single
+    assert "average precision 0.867" in single and "operating point: threshold 0.720" in single
     both = render(compare_pages([("a", data), ("b", data)], resamples=100))
     assert "flag F1 +0.00 [+0.00, +0.00] better 0% worse 0%" in both
     for text in (single, both):

@@ -326,3 +326,19 @@ def test_advice_beside_a_citation_is_not_cited():
 def test_company_blogs_and_scholar_profiles_are_not_pointers():
     assert classify_link("https://gymchain.example/blog/annual-report-2024", anchor="annual report") == "other"
     assert classify_link("https://scholar.google.com/citations?user=abc", anchor="my research").startswith("not_evidence")
+
+
+@pytest.mark.parametrize("key", ["profile_paths", "speech_verbs", "described"])
+def test_evidence_lists_must_be_lists_of_strings(tmp_path, key):
+    import json
+
+    from claimcheck.datafiles import load
+    from claimcheck.errors import DataFileError
+    from claimcheck.evidence import load_cues
+
+    data = load("evidence.json", None)
+    data[key] = "/people/" if key != "described" else [3]
+    path = tmp_path / "evidence.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(DataFileError, match=key):
+        load_cues(path)

@@ -223,3 +223,17 @@ def test_masked_idiom_makes_no_claim():
 )
 def test_strong_cues_need_a_claim_context(text, expected):
     assert wording(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This treatment is cl\u0131nically proven to work.",
+        "This treatment is CL\u0130NICALLY PROVEN to work.",
+        "Our balm is \u017fcientifically proven.",
+    ],
+)
+def test_letters_that_match_case_insensitively_still_name_their_cue(text):
+    wording = rate(Unit(0, 0, text, "sentence"))
+    assert wording.label == "strong"
+    assert "establishment" in wording.kinds or "booster" in wording.kinds

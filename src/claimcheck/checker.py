@@ -58,7 +58,9 @@ class Checker:
         with Checker(Options(total_timeout=20)) as checker:
             reports = [checker.check_url(url) for url in urls]
 
-    A checker may be shared between threads.
+    Checking pages held in memory may share a checker between threads; fetch from one thread at a
+    time (or give each fetching thread its own checker), since fetches share one client and its cookies
+    are cleared before each.
     """
 
     def __init__(self, options: Options | None = None) -> None:

@@ -33,6 +33,7 @@ FEATURE_VERSION = 3
 BACKENDS = ("linear",)
 STACK_UNITS = CONTENT_UNITS
 _ORDERED_STRENGTHS = tuple(sorted(STRENGTHS))  # the strength head's columns: hedged, moderate, strong
+OUTPUTS = (*TYPES, *_ORDERED_STRENGTHS, "strong_claim")  # the model's score columns, in order
 _CLIP = 12.0
 
 
@@ -173,6 +174,8 @@ def load_classifier(path: Path | None = None) -> Classifier:
         raise ModelError(f"no trained model here (expected {META_FILE}); run 'claimcheck train'", str(directory))
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ModelError("model metadata is not a JSON object; retrain with 'claimcheck train'", str(meta_path))
         backend = meta.get("backend")
         if backend not in BACKENDS:
             raise ModelError(f"unknown model backend {backend!r}; this claimcheck reads {list(BACKENDS)}; retrain with 'claimcheck train'", str(meta_path))
@@ -189,7 +192,7 @@ def load_classifier(path: Path | None = None) -> Classifier:
         claim_point = float(claim["threshold"])
     except ModelError:
         raise
-    except (ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelError(f"unreadable model metadata ({type(exc).__name__}: {exc})", str(meta_path)) from None
     lexicon = load_lexicon()
     expected = cue_vocabulary(lexicon)
@@ -198,7 +201,16 @@ def load_classifier(path: Path | None = None) -> Classifier:
         raise ModelError(f"the model was trained with other wording-cue kinds ({', '.join(missing)}); retrain with 'claimcheck train'", str(meta_path))
     model = linear.load(directory, MODEL_NAME)
     width = len(stack_features(np.zeros(len(model.classes)), "sentence", (), "moderate", "", vocabulary, None, None))
-    if coef.shape != (width,) or claim_coef.shape != (width,) or len(model.classes) != 7 or not 0.0 <= point <= 1.0 or not 0.0 < claim_point < 1.0:
+    numbers = np.concatenate([coef, claim_coef, thresholds, [intercept, claim_intercept, point, claim_point]])
+    if (
+        coef.shape != (width,)
+        or claim_coef.shape != (width,)
+        or model.classes != OUTPUTS
+        or tuple(meta["confidence"].get("units", ())) != STACK_UNITS
+        or not np.isfinite(numbers).all()
+        or not 0.0 <= point <= 1.0
+        or not 0.0 < claim_point < 1.0
+    ):
         raise ModelError("the model's confidence layer does not fit its heads; retrain with 'claimcheck train'", str(meta_path))
     return LinearClassifier(
         model, thresholds, vocabulary, coef, intercept, point, claim_coef, claim_intercept, claim_point, tuple(sorted(lexicon.implies.items()))

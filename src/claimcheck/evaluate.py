@@ -19,11 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .corpus import EVIDENCE, STRENGTHS, TYPES, GoldUnit, load_labels
+from .corpus import GoldUnit, load_labels
 from .errors import InputError
 from .options import Options
 from .pipeline import check_file
 from .records import Report, SentenceResult
+from .vocabulary import EVIDENCE, STRENGTHS, TYPES
 
 MATCH_THRESHOLD = 0.5
 RESAMPLES = 1000
@@ -61,10 +62,10 @@ PAIRED_METRICS: tuple[str, ...] = ("flag_f1", "flag_precision")
 
 
 def normalise(text: str) -> str:
-    """Gold text as visible text: markdown links to their anchors, list dashes and emphasis removed."""
+    """Gold text as visible text: markdown links to their anchors, heading marks, list dashes and emphasis removed."""
     text = _MD_LINK.sub(r"\1", text)
-    text = re.sub(r"^\s*[-*]\s+", "", text)
-    return text.replace("**", "").replace("__", "")
+    text = re.sub(r"^\s*(?:#+|[-*])\s+", "", text)
+    return text.replace("**", "").replace("__", "").strip()
 
 
 def tokens(text: str) -> list[str]:
@@ -236,19 +237,22 @@ def average_precision(scored: list[tuple[float, bool]], gold_flags: int) -> floa
 
 
 def flag_curve(pairs: list[Pair], step: float = CURVE_STEP) -> dict:
-    """Flag precision and recall as the confidence threshold moves, over units predicted flaggable.
+    """Flag precision and recall as the confidence threshold moves.
 
-    Recall is out of every gold flag among the main units. The operating point is the lowest
-    confidence among the units the checker flagged: at that threshold the sweep gives its flags.
+    The checker gives a unit whose confidence reaches its threshold the labels of a strong claim, so
+    at threshold t it flags exactly the uncited units with confidence at least t: those are the
+    curve's candidates, whatever threshold the evaluated run used. Recall is out of every gold flag
+    among the main units. The operating point is the lowest confidence among the units the run flagged.
     """
     main = main_units(pairs)
     gold_flags = sum(g.flagged for g, _ in main)
-    flaggable = [(g, p) for g, p in main if p is not None and p.flaggable]
-    scored = [(float(p.confidence), g.flagged) for g, p in flaggable if p.confidence is not None]
-    out: dict = {"gold_flags": gold_flags, "flaggable": len(flaggable), "with_confidence": len(scored)}
+    flaggable = sum(1 for _, p in main if p is not None and p.flaggable)
+    candidates = [(g, p) for g, p in main if p is not None and p.confidence is not None and p.evidence.label != "cited"]
+    scored = [(float(p.confidence), g.flagged) for g, p in candidates]
+    out: dict = {"gold_flags": gold_flags, "flaggable": flaggable, "with_confidence": len(scored)}
     if not scored:
         return {**out, "average_precision": None, "operating_threshold": None, "points": []}
-    chosen = [float(p.confidence) for _, p in flaggable if p.flagged and p.confidence is not None]
+    chosen = [float(p.confidence) for _, p in candidates if p.flagged]
     operating = min(chosen) if chosen else None
     grid = {round(k * step, 6) for k in range(int(round(1 / step)))}
     thresholds = sorted(grid | ({operating} if operating is not None else set()))
@@ -403,7 +407,7 @@ def _curve_lines(curve: dict) -> list[str]:
         return [f"flag curve: no confidences ({curve['flaggable']} flaggable units, none with a confidence)"]
     ap = "-" if curve["average_precision"] is None else f"{curve['average_precision']:.3f}"
     lines = [
-        f"flag curve over {curve['with_confidence']} of {curve['flaggable']} flaggable units with a confidence "
+        f"flag curve over {curve['with_confidence']} uncited units with a confidence "
         f"(gold flags {curve['gold_flags']}); average precision {ap}"
     ]
     off_grid = len(curve["points"]) > round(1 / CURVE_STEP)  # the operating point is an extra column: it gets its own line

@@ -86,6 +86,9 @@ def load_cues(path: Path | None = None) -> EvidenceCues:
             "speech_verbs",
         },
     )
+    for key in ("described", "evidence_suffixes", "evidence_paths", "shop_paths", "profile_paths", "speech_verbs", "author_year_patterns"):
+        if key in data and not (isinstance(data[key], list) and all(isinstance(v, str) and v for v in data[key])):
+            raise DataFileError(f"{key} must be a list of non-empty strings", where)
     hosts: dict[str, str] = {}
     for group, cls in (("evidence_hosts", "evidence"), ("not_evidence_hosts", "not_evidence")):
         for kind, names in data[group].items():

@@ -15,8 +15,7 @@ The model (see models/MODEL_CARD.md) has two layers:
 
 Real pages are the tuning set. The heads are fitted five times with a fifth of all pages (corpus
 and real, split by page) held out; on the real pages' out-of-fold outputs come the type thresholds,
-the claim layer's threshold, and the operating point: the most precise threshold whose flag F1 is
-within 0.02 of the best. The two layers learn on every page's out-of-fold outputs. Without real
+the claim layer's threshold, and the operating point: the threshold with the best flag F1. The two layers learn on every page's out-of-fold outputs. Without real
 pages the corpus pages play the tuning part. Reproducible: fixed seeds, pinned library versions,
 splits by page, and the SHA-256 of every input in meta.json.
 """
@@ -26,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import re
 import sys
 import time
 from dataclasses import dataclass
@@ -35,8 +33,9 @@ from pathlib import Path
 import numpy as np
 
 from . import linear
-from .classification import FEATURE_VERSION, META_FILE, MODEL_NAME, STACK_UNITS, cue_vocabulary, main_text, stack_features
+from .classification import FEATURE_VERSION, META_FILE, MODEL_NAME, OUTPUTS, STACK_UNITS, cue_vocabulary, main_text, stack_features
 from .corpus import GoldUnit, load_corpus, load_labels
+from .evaluate import normalise
 from .records import Unit
 from .vocabulary import CONTENT_UNITS, STRENGTHS, TYPES
 from .wording import load_lexicon, rate
@@ -44,8 +43,6 @@ from .wording import load_lexicon, rate
 SEED = 13
 FOLDS = 5
 DEFAULT_REAL = Path("../shared/data/train")
-F1_TOLERANCE = 0.02  # the operating point: the most precise threshold whose F1 is this close to the best
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass(frozen=True)
@@ -71,13 +68,6 @@ class Example:
         return self.strong_claim and self.evidence != "cited"
 
 
-def visible(text: str) -> str:
-    """Gold text as the checker sees it: markdown links to their anchors, no heading, list or emphasis marks."""
-    text = _MD_LINK.sub(r"\1", text)
-    text = re.sub(r"^\s*(?:#+|[-*])\s+", "", text)
-    return text.replace("**", "").replace("__", "").strip()
-
-
 def examples(units: list[GoldUnit], source: str) -> list[Example]:
     """The content units of labelled pages as examples, in page order."""
     lexicon = load_lexicon()
@@ -85,7 +75,7 @@ def examples(units: list[GoldUnit], source: str) -> list[Example]:
     for u in units:
         if u.unit not in CONTENT_UNITS:
             continue
-        text = visible(u.text)
+        text = normalise(u.text)
         if not text:
             continue
         w = rate(Unit(0, 0, text, u.unit), lexicon)
@@ -164,9 +154,6 @@ def fit_heads(data: list[Example], real_weight: float, c: float = 4.0) -> Heads:
     strong = LogisticRegression(C=c, max_iter=3000, random_state=SEED)
     heads.strong = strong.fit(x, np.array([e.strong_claim for e in data], int), sample_weight=weight)
     return heads
-
-
-OUTPUTS = (*TYPES, *sorted(STRENGTHS), "strong_claim")
 
 
 def export(heads: Heads) -> linear.LinearModel:
@@ -249,21 +236,16 @@ def _layer(model) -> dict:
 
 
 def operating_point(data: list[Example], confidence: np.ndarray) -> tuple[float, list[dict]]:
-    """The default confidence threshold of a flag, and the out-of-fold curve it was chosen from.
-
-    Precision first among equals: of the thresholds whose flag F1 (with gold evidence) is within
-    ``F1_TOLERANCE`` of the best, the highest. On real pages the precision curve is flat above that
-    point, so a higher default would give up recall for little precision (see the model card);
-    ``--min-confidence`` moves it.
-    """
+    """The default confidence threshold of a flag (the best flag F1, with gold evidence, on out-of-fold
+    probabilities), and the curve it was chosen from. ``--min-confidence`` trades recall for precision
+    from there; the curve shows what each threshold gives."""
     gold = np.array([e.flagged for e in data])
     not_cited = np.array([e.evidence != "cited" for e in data])
     curve = []
     for t in np.round(np.arange(0.05, 0.951, 0.025), 3):
         p, r, f = _prf(gold, (confidence >= t) & not_cited)
         curve.append({"threshold": float(t), "precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3)})
-    best = max(point["f1"] for point in curve)
-    return max(point["threshold"] for point in curve if point["f1"] >= best - F1_TOLERANCE), curve
+    return max(curve, key=lambda point: (point["f1"], point["threshold"]))["threshold"], curve
 
 
 def _prf(y: np.ndarray, yhat: np.ndarray) -> tuple[float, float, float]:
@@ -358,7 +340,6 @@ def train(
         "confidence": {"kinds": list(kinds), "units": list(STACK_UNITS), **_layer(confidence_model)},
         "claim": {**_layer(claim_model), "threshold": claim_point},
         "operating_point": point,
-        "f1_tolerance": F1_TOLERANCE,
         "real_weight": real_weight,
         "confidence_on": confidence_on,
         "seed": SEED,

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .datafiles import check_choice, check_keys, compile_phrases, load, phrase_pattern
+from .errors import DataFileError
 from .records import Cue, Unit, Wording
 from .vocabulary import TYPES
 
@@ -73,7 +74,10 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
                 pattern = re.compile(phrase_pattern(phrase), re.I)
                 regexes.append((cat, negatable, _gate(pattern.pattern), pattern))
             else:
-                literal_kinds.setdefault(_normal(phrase), (cat, negatable))
+                key = _normal(phrase)
+                if key in literal_kinds:
+                    raise DataFileError(f"categories.{cat}: phrase {phrase!r} is already listed in categories.{literal_kinds[key][0]}", where)
+                literal_kinds[key] = (cat, negatable)
     testimonial = data["testimonial"]
     check_keys(testimonial, f"{where}: testimonial", {"first_person", "benefit_words"})
     effects = {cat: effect for cat, effect, _, _ in categories}
@@ -106,8 +110,9 @@ def find_cues(text: str, lexicon: Lexicon | None = None) -> list[Cue]:
         found.append(Cue(m.start(), m.end(), m.group(0), kind, "wording"))
 
     for m in lexicon.literals.finditer(text):
-        cat, negatable = lexicon.literal_kinds[_normal(m.group(0))]
-        add(m, cat, negatable)
+        entry = lexicon.literal_kinds.get(_normal(m.group(0)))
+        if entry is not None:
+            add(m, *entry)
     for cat, negatable, gate, pattern in lexicon.regexes:
         # a regular expression runs only where one of the words it needs occurs
         if gate and not any(g in lowered for g in gate):
@@ -182,8 +187,12 @@ def _bare_answer(text: str, strong: list[Cue], lexicon: Lexicon) -> bool:
     return all(w.lower() in _ANSWER_WORDS for w in _WORD.findall(rest))
 
 
+# letters that a case-insensitive pattern matches as i, s or k, but that lower() leaves apart
+_FOLD = str.maketrans({"\u0131": "i", "\u0130": "i", "\u017f": "s", "\u212a": "k"})
+
+
 def _normal(phrase: str) -> str:
-    return _GAP.sub(" ", phrase.strip().lower())
+    return _GAP.sub(" ", phrase.translate(_FOLD).strip().lower())
 
 
 def _gate(pattern: str) -> tuple[str, ...]:
