@@ -72,6 +72,7 @@ class Site:
         self.fail_every = fail_every
         self.flaky_every = flaky_every
         self.slow_seconds = slow_seconds
+        self.reasons: dict[str, str] = {}  # path -> the reason phrase sent instead of the standard one
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[float, str, int]] = []
         self.active: Counter[str] = Counter()
@@ -210,7 +211,7 @@ class Site:
                     with site._lock:
                         site.active[path] -= 1
                         site.log.append((time.monotonic(), path, status))
-                self.send_response(status)
+                self.send_response(status, site.reasons.get(path))
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(body)))

@@ -344,3 +344,68 @@ def test_cli_audit_exit_codes_and_outputs(tmp_path):
     assert missing.stderr.strip() == f"claimcheck: {tmp_path / 'nope.txt'}: no such file or folder"
     nothing = run_cli("--out", str(tmp_path / "out3"))
     assert nothing.returncode == 2 and "nothing to audit" in nothing.stderr and "Traceback" not in nothing.stderr
+
+
+def test_malformed_urls_in_a_list_and_in_pages_are_recorded_not_internal_errors(tmp_path):
+    urls = tmp_path / "urls.txt"
+    urls.write_text("http://[::13\nhttp://[::1#part\n", encoding="utf-8")
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "links.html").write_text(
+        '<html><head><link rel="canonical" href="http://[::1"></head><body><main>'
+        '<p>Our tincture cures arthritis, <a href="http://[::1">a study</a> found.</p></main></body></html>',
+        encoding="utf-8",
+    )
+    result = audit(AuditInputs(sources=(str(urls), str(pages))), tmp_path / "out")
+    assert result.failed == 2
+    found = statuses(tmp_path / "out")
+    assert found[str(pages / "links.html")] == ("done", None)
+    for line in ("http://[::13", "http://[::1#part"):
+        status, error = found[line]
+        assert status == "failed" and error.startswith("malformed URL"), (line, error)
+
+
+def test_crawl_links_skip_malformed_addresses():
+    from claimcheck.audit.work import normalize_url, page_links
+    from claimcheck.records import Page
+
+    html = '<html><body><a href="http://[::1">x</a><a href="/blog/a#top">a</a><a href="http://[::1#frag">y</a></body></html>'
+    page = Page(source="https://clinic.example/blog/", text=html, kind="html", url="https://clinic.example/blog/")
+    assert page_links(page, "https://clinic.example/blog/") == ("https://clinic.example/blog/a",)
+    assert normalize_url("http://[::13#frag") is None
+
+
+def test_cli_audit_summary_shows_page_and_server_text_inert(tmp_path):
+    markup = "[link=http://evil.example]x[/link]"
+    escapes = "\x1b]0;pwned\x07\x1b[2J\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\\x9b31m"
+    body = (
+        f"<html lang='en'><head><meta charset='utf-8'><title>{markup} [bold red]{escapes}</title></head><body><main>"
+        "<p>Our tincture cures arthritis in every patient and has no side effects at all.</p>"
+        "<p>Book a free consultation with our team to find out whether this approach suits you.</p>"
+        "<p>Turmeric is a safe and effective treatment for joint pain.</p></main></body></html>"
+    )
+    hostile = Site(n=2, slow_every=0, fail_every=0, flaky_every=0, bodies=[body])
+    hostile.reasons["/blog/post-9"] = f"Gone {markup} [bold red]away"
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    (saved / f"{escapes.replace('/', '_')}[bold red]page.html").write_text(body, encoding="utf-8")
+    with hostile.serve() as base:
+        urls = tmp_path / "urls.txt"
+        urls.write_text(f"{base}/blog/post-1?q={markup}\n{base}/blog/post-2\n{base}/blog/post-9\n", encoding="utf-8")
+        env = {**os.environ, "COLUMNS": "250"}
+        cmd = [sys.executable, "-m", "claimcheck", "audit", str(urls), str(saved), "--out", str(tmp_path / "out"), "--no-progress", "--retries", "0"]
+        done = subprocess.run(cmd, capture_output=True, timeout=300, env=env)
+    assert done.returncode == 2, done.stderr  # the failed page
+    for stream in (done.stdout, done.stderr):
+        assert b"\x1b" not in stream and b"\x07" not in stream
+        assert not any(0x80 <= ord(c) <= 0x9F or (ord(c) < 0x20 and c != "\n") for c in stream.decode("utf-8"))
+    shown = done.stdout.decode("utf-8")
+    assert "Worst pages" in shown and "Failed pages" in shown
+    assert f"post-1?q={markup}" in shown  # the URL, markup shown as text
+    assert f"HTTP 404 Gone {markup} [bold red]away" in shown  # the server's reason phrase, likewise
+    assert "[bold red]page.html" in shown and "pwned" not in shown  # the file name, without its escapes
+    state = statuses(tmp_path / "out")
+    assert state[f"{base}/blog/post-9"] == ("failed", f"HTTP 404 Gone {markup} [bold red]away")
+    with (tmp_path / "out" / "pages.csv").open(encoding="utf-8") as fh:
+        cells = [cell for row in csv.reader(fh) for cell in row]
+    assert any(markup in cell for cell in cells) and not any("\x1b" in cell or "\x07" in cell for cell in cells)

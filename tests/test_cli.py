@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -99,3 +102,83 @@ def test_min_confidence_is_accepted(tmp_path):
     audited = run("audit", str(EXAMPLE.parent), "--out", str(tmp_path / "out"), "--no-progress", "--min-confidence", "0.8")
     assert audited.returncode == 0, audited.stderr
     assert b"--min-confidence" in run("check", "--help").stdout and b"--min-confidence" in run("audit", "--help").stdout
+
+
+def test_an_output_that_is_an_input_is_refused_before_checking(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes(EXAMPLE.read_bytes())
+    link = tmp_path / "link.html"
+    link.symlink_to(page)
+    for output in (page, link, tmp_path / "." / "page.html"):
+        out = run("-o", str(output), str(page))
+        assert out.returncode == 2
+        assert out.stderr.decode().splitlines() == [f"claimcheck: {output}: the output file is also an input; choose another --output"]
+        assert page.read_bytes() == EXAMPLE.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.html", "page.html"]
+
+
+def test_a_failed_check_leaves_an_existing_output_untouched(tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text("the previous report\n")
+    out = run("-o", str(report), str(tmp_path / "missing.html"))
+    assert out.returncode == 2
+    assert report.read_text() == "the previous report\n"
+    assert out.stderr.decode().splitlines() == [
+        f"claimcheck: {tmp_path / 'missing.html'}: no such file",
+        f"claimcheck: {report}: not written, as a source could not be checked",
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]  # no partial file left behind
+    out = run("-o", str(report), "--format", "json", str(EXAMPLE))
+    assert out.returncode == 0, out.stderr
+    assert json.loads(report.read_text())["source"] == str(EXAMPLE)
+    assert [p.name for p in tmp_path.iterdir()] == ["report.txt"]
+
+
+def test_an_output_in_a_missing_folder_is_one_line(tmp_path):
+    output = tmp_path / "no" / "such" / "report.txt"
+    out = run("-o", str(output), str(EXAMPLE))
+    assert out.returncode == 2
+    assert out.stderr.decode().splitlines() == [f"claimcheck: {output}: no such folder: {output.parent}"]
+    assert not (tmp_path / "no").exists()
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "http://[::1]:99999/", "http://a\u200b.example/"])
+def test_a_malformed_url_is_one_line(url):
+    out = run(url)
+    assert out.returncode == 2
+    lines = out.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"claimcheck: {url}: malformed URL"), lines
+
+
+def test_ctrl_c_during_a_fetch_exits_130_with_one_line():
+    asked, release = threading.Event(), threading.Event()
+
+    class Stall(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            asked.set()
+            release.wait(60)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stall)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/slow"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "claimcheck", "--timeout", "60", url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background shell may have ignored SIGINT
+    )
+    try:
+        assert asked.wait(120), "the check never fetched the page"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        release.set()
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 130
+    assert stderr.decode().splitlines() == ["claimcheck: interrupted"]
+    assert stdout == b""

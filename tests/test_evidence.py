@@ -342,3 +342,20 @@ def test_evidence_lists_must_be_lists_of_strings(tmp_path, key):
     path.write_text(json.dumps(data))
     with pytest.raises(DataFileError, match=key):
         load_cues(path)
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "https://[::1/study.pdf", "https://out.example/go?url=https://[::1"])
+def test_a_malformed_link_is_an_ordinary_link(url):
+    assert classify_link(url, "https://clinic.example/blog") == "other"
+    assert classify_link("https://pubmed.ncbi.nlm.nih.gov/23456789/", "http://[::1") == "evidence:literature"
+
+
+def test_a_page_with_malformed_links_is_checked():
+    html = (
+        '<html><head><link rel="canonical" href="http://[::1"></head><body><article>'
+        '<p>Fibre keeps bowel movements regular, <a href="http://[::1">a study</a> found. '
+        'A <a href="https://pubmed.ncbi.nlm.nih.gov/23456789/">trial</a> measured it.</p>'
+        "</article></body></html>"
+    )
+    report = claimcheck.check_html(html, url="http://[::1")
+    assert len(report.sentences) == 2

@@ -9,6 +9,7 @@ is split into paragraphs at blank lines.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -32,6 +33,8 @@ _YEAR = re.compile(r"\b(?:19|20)\d\d[a-z]?\b")
 _LIST_LINE = re.compile(r"^\s*(?:[-*\u2022\u25aa\u2013]|\d{1,2}[.)])\s+")
 _BLOCK_KINDS = {"p": "paragraph", "head": "heading", "item": "list_item", "cell": "table_cell", "quote": "quote"}
 _MIN_TEXT_CHARS = 20
+
+log = logging.getLogger(__name__)
 
 
 def clean(page: Page) -> Document:
@@ -72,19 +75,28 @@ def _clean_html(page: Page) -> Document:
     from trafilatura import bare_extraction
 
     html = page.text
+    extractor_failure: str | None = None
     try:
         tree = _parse(html, page.source)
-        extracted = bare_extraction(
-            tree,
-            url=page.url,
-            include_links=True,
-            include_formatting=True,
-            include_tables=True,
-            include_comments=False,
-            with_metadata=True,
-            # a date the page declares, not a year guessed from its text or references
-            date_extraction_params={"extensive_search": False, "original_date": True},
-        )
+        try:
+            extracted = bare_extraction(
+                tree,
+                url=page.url,
+                include_links=True,
+                include_formatting=True,
+                include_tables=True,
+                include_comments=False,
+                with_metadata=True,
+                # a date the page declares, not a year guessed from its text or references
+                date_extraction_params={"extensive_search": False, "original_date": True},
+            )
+        except RecursionError:
+            raise
+        except Exception as exc:  # a fault inside trafilatura, htmldate or lxml on this page
+            # the plain lxml pass below still reads the page; without text from it the page fails with this reason
+            extractor_failure = type(exc).__name__
+            log.debug("%s: the extractor failed (%s); using the plain block pass", page.source, extractor_failure)
+            extracted = None
     except RecursionError:
         raise InputError("the HTML is nested too deeply to read", page.source) from None
     blocks: list[Block] = []
@@ -100,6 +112,8 @@ def _clean_html(page: Page) -> Document:
     fallback = _fallback_blocks(tree)
     if sum(len(b.text) for b in blocks) < _MIN_TEXT_CHARS:
         blocks = fallback
+        if extractor_failure and sum(len(b.text) for b in blocks if not _is_chrome(b.text)) < _MIN_TEXT_CHARS:
+            raise InputError(f"cannot extract the main content ({extractor_failure})", page.source)
     else:
         blocks = _fill_gaps(blocks, fallback)
     blocks, entries = _split_references(blocks)
@@ -124,6 +138,15 @@ def _clean_html(page: Page) -> Document:
 
 
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+# characters an lxml tree cannot hold (it raises ValueError when the extractor copies them into new
+# nodes): C0 controls other than tab, newline and carriage return, and code points that are not characters
+_XML_INVALID_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_XML_INVALID_CODEPOINTS = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """``text`` with control characters as spaces and lone surrogates and U+FFFE/U+FFFF as U+FFFD."""
+    return _XML_INVALID_CODEPOINTS.sub("\ufffd", _XML_INVALID_CONTROLS.sub(" ", text))
 
 
 def _parse(html: str, source: str):
@@ -131,8 +154,11 @@ def _parse(html: str, source: str):
 
     parser = lxml_html.HTMLParser(recover=True)
     html = _XML_DECLARATION.sub("", html, count=1)  # lxml refuses a str that declares its own encoding
+    html = _xml_safe(html)
     try:
-        tree = lxml_html.fromstring(html, parser=parser)
+        # always a whole document: a fragment such as "<svg></svg>" would otherwise be the root
+        # element, which the extractor's cleaning passes cannot drop (AssertionError in lxml)
+        tree = lxml_html.document_fromstring(html, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise InputError(f"cannot parse the HTML ({exc})", source) from None
     if any("Excessive depth" in entry.message for entry in parser.error_log):

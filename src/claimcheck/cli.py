@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 import click
 
 from .errors import ClaimcheckError
 from .options import Options
+from .terminal import clean
 from .version import __version__
 from .vocabulary import SEVERITIES, SEVERITY_RANK
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_SETUP = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 FAIL_ON = (*SEVERITIES, "never")
 
 EXAMPLES = """
@@ -35,6 +39,7 @@ Exit codes:
   1  a finding at or above --fail-on
   2  bad input or a fetch error (one line on stderr per source)
   3  a broken installation: model or data file missing or invalid
+  130 interrupted
 """
 
 
@@ -85,8 +90,66 @@ def _build_options(max_bytes: int, timeout: float, model_path: Path | None, min_
     try:
         return Options(max_bytes=max_bytes, total_timeout=timeout, model_path=model_path, min_confidence=min_confidence)
     except ClaimcheckError as exc:
-        click.echo(f"claimcheck: {exc}", err=True)
+        click.echo(f"claimcheck: {clean(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+
+
+def _is_same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (a link or another spelling of the same path counts)."""
+    try:
+        if os.path.samefile(a, b):
+            return True
+    except OSError:  # one of them does not exist (yet)
+        pass
+    return a.resolve() == b.resolve()
+
+
+class _AtomicOutput:
+    """A report file written beside its target and renamed over it only by :meth:`commit`.
+
+    Until then an existing file of that name is left as it was; :meth:`discard` removes the partial one.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.target = Path(os.path.realpath(path))  # a link keeps pointing where it did
+        fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".part", dir=self.target.parent)
+        self.temp = Path(name)
+        self.stream: TextIO = os.fdopen(fd, "w", encoding="utf-8")
+
+    def commit(self) -> None:
+        """Close the file and put it in place, with the mode the target had (or a new file gets)."""
+        self.stream.close()
+        try:
+            mode = self.target.stat().st_mode & 0o777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(self.temp, mode)
+        os.replace(self.temp, self.target)
+
+    def discard(self) -> None:
+        """Close and delete the partial file; the target is untouched."""
+        self.stream.close()
+        self.temp.unlink(missing_ok=True)
+
+
+def _open_output(output: Path, sources: Iterable[str]) -> _AtomicOutput:
+    """The output file of ``check``; one line on stderr and exit 2 when it is an input or cannot be written."""
+    from .fetching import is_url
+
+    for source in sources:
+        if source != "-" and not is_url(source) and _is_same_file(output, Path(source)):
+            click.echo(f"claimcheck: {output}: the output file is also an input; choose another --output", err=True)
+            sys.exit(EXIT_INPUT)
+    if not Path(os.path.realpath(output)).parent.is_dir():
+        click.echo(f"claimcheck: {output}: no such folder: {output.parent}", err=True)
+        sys.exit(EXIT_INPUT)
+    try:
+        return _AtomicOutput(output)
+    except OSError as exc:
+        click.echo(f"claimcheck: {output}: cannot write ({exc.strerror or exc})", err=True)
+        sys.exit(EXIT_INPUT)
 
 
 def _fails(severities: Iterable[str | None], fail_on: str) -> bool:
@@ -117,17 +180,19 @@ def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path,
     options = _build_options(max_bytes, timeout, model_path, min_confidence)
     if fmt == "json" and len(sources) > 1:
         fmt = "jsonl"
-    stream = output.open("w", encoding="utf-8") if output else sys.stdout
+    target = _open_output(output, sources) if output else None
+    stream = target.stream if target else sys.stdout
     console = Console(file=stream, highlight=False, soft_wrap=False) if fmt == "text" else None
     failed_input = failed_setup = False
     severities = []
+    written = False
     try:
         with Checker(options) as checker:
             for source in sources:
                 try:
                     report = checker.check_source(source)
                 except ClaimcheckError as exc:
-                    click.echo(f"claimcheck: {exc}", err=True)
+                    click.echo(f"claimcheck: {clean(str(exc))}", err=True)
                     if exc.exit_code == EXIT_SETUP:
                         failed_setup = True
                         break
@@ -141,9 +206,22 @@ def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path,
                 else:
                     stream.write(to_json(report, indent=2 if fmt == "json" else None) + "\n")
                     stream.flush()
+        if target and not (failed_input or failed_setup):
+            target.commit()
+            written = True
+        elif target:
+            click.echo(f"claimcheck: {output}: not written, as a source could not be checked", err=True)
+    except KeyboardInterrupt:
+        click.echo("claimcheck: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except OSError as exc:  # writing the report file: a full disk, a folder removed meanwhile
+        if target is None:
+            raise
+        click.echo(f"claimcheck: {output}: cannot write ({exc.strerror or exc})", err=True)
+        sys.exit(EXIT_INPUT)
     finally:
-        if output:
-            stream.close()
+        if target and not written:
+            target.discard()
     if failed_setup:
         sys.exit(EXIT_SETUP)
     if failed_input:
@@ -210,7 +288,7 @@ def evaluate_command(gold, pages, fmt, model_paths, min_confidence) -> None:
         else:
             result = compare(list(gold), candidates, pages_dir=pages)
     except ClaimcheckError as exc:
-        click.echo(f"claimcheck: {exc}", err=True)
+        click.echo(f"claimcheck: {clean(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     click.echo(render(result, fmt))
 
@@ -287,11 +365,11 @@ def audit_command(sources, out, sitemaps, crawls, max_pages, max_depth, any_path
         summary = site_summary(out)
         write_summary(out, summary)
     except ClaimcheckError as exc:
-        click.echo(f"claimcheck: {exc}", err=True)
+        click.echo(f"claimcheck: {clean(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         click.echo(f"claimcheck: {out}: interrupted; finished pages are saved, rerun the same command to resume", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     render_summary(summary, Console(highlight=False))
     click.echo(f"results in {out}/: reports.jsonl, audit.sqlite, summary.csv, pages.csv, sites.csv")
     if result.replayed:

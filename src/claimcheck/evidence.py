@@ -157,8 +157,11 @@ def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | No
     cues = cues or load_cues()
     if url.startswith("#"):
         return "anchor"
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().removeprefix("www.")
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().removeprefix("www.")
+    except ValueError:  # a malformed address ("http://[::1") points at no source
+        return "other"
     if not host:
         return "own_site"
     inner = _forwarded(parts.query) or _archived(parts.path)
@@ -167,7 +170,7 @@ def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | No
     if any(i.kind in ("doi", "pmid", "pmcid", "nct") for i in find_identifiers(url)):
         return "evidence:literature"
     if page_url:
-        page_host = (urlsplit(page_url).hostname or "").lower().removeprefix("www.")
+        page_host = _host_of(page_url)
         if page_host and _same_site(host, page_host):
             return "own_site"
     path = parts.path.lower()
@@ -183,6 +186,14 @@ def classify_link(url: str, page_url: str | None = None, cues: EvidenceCues | No
     if path.endswith(".pdf") or (cues.link_words.search(anchor) and "/blog" not in path):
         return "evidence:document"
     return "other"
+
+
+def _host_of(url: str) -> str:
+    """The lower-case host of ``url`` without "www.", or "" when it has none or is malformed."""
+    try:
+        return (urlsplit(url).hostname or "").lower().removeprefix("www.")
+    except ValueError:
+        return ""
 
 
 def _specific(cls: str, path: str, host: str, cues: EvidenceCues) -> str:

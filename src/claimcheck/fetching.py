@@ -239,13 +239,20 @@ def page_from_text(text: str, source: str = "<text>") -> Page:
 
 def check_url(url: str) -> None:
     """Raise InputError unless ``url`` is an http(s) URL with a host name and a valid port."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed "[" of an IPv6 host, for one
+        raise InputError(f"malformed URL ({exc})", url) from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError("malformed URL (expected http:// or https:// and a host name)", url)
     try:
         parts.port  # noqa: B018 - validates the port
     except ValueError:
         raise InputError("malformed URL (invalid port)", url) from None
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:  # what urlsplit lets through: control characters, bad IDNA host names
+        raise InputError(f"malformed URL ({exc})", url) from None
 
 
 def _connect_reason(exc: Exception) -> str:

@@ -90,40 +90,48 @@ _STYLE = {"high": "bold red", "medium": "yellow", "low": "cyan"}
 
 
 def render_text(report: Report, console) -> None:
-    """Print the terminal view: flagged sentences first, then other findings, then a summary."""
+    """Print the terminal view: flagged sentences first, then other findings, then a summary.
+
+    Page text (sentences, title, source, messages quoting the page) is cleaned of control
+    characters and escape sequences and printed as Text, never as rich markup.
+    """
     from rich.markup import escape
     from rich.panel import Panel
     from rich.text import Text
 
-    title = report.title or report.source
-    console.print(Text(title, style="bold"))
-    console.print(Text(report.source, style="dim"))
+    from .terminal import clean, clean_with_offsets
+    from .terminal import text as safe
+
+    console.print(safe(report.title or report.source, "bold"))
+    console.print(safe(report.source, "dim"))
     for notice in report.notices:
-        console.print(Text(f"note: {notice}", style="yellow"))
+        console.print(safe(f"note: {notice}", "yellow", newlines=True))
     flagged = report.flagged
     if flagged:
         at = "" if report.min_confidence is None else f" (confidence at least {report.min_confidence:.2f})"
         console.print(Text(f"\n{len(flagged)} flagged claim(s): worded more strongly than their evidence{at}", style="bold"))
     for s in flagged:
-        body = Text(s.text)
+        shown, offsets = clean_with_offsets(s.text, newlines=True)
+        body = Text(shown)
         for cue in s.wording.cues:
-            if cue.kind != "testimonial" and cue.kind != "pseudo_hedge":
-                body.stylize("bold red underline", cue.start, cue.end)
+            if cue.kind != "testimonial" and cue.kind != "pseudo_hedge" and 0 <= cue.start <= cue.end <= len(s.text):
+                body.stylize("bold red underline", offsets[cue.start], offsets[cue.end])
         lines = [body]
         for f in s.findings:
-            lines.append(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), f"  {f.name}: {f.message}"))
+            lines.append(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), clean(f"  {f.name}: {f.message}", newlines=True)))
         confidence = "" if s.confidence is None else f"  confidence={s.confidence:.2f}"
         meta = f"{s.unit} #{s.index}{confidence}  types={','.join(s.types)}  strength={s.strength}  evidence={s.evidence.label}"
-        console.print(Panel(Text("\n").join(lines), title=escape(meta), title_align="left", border_style="red"))
+        console.print(Panel(Text("\n").join(lines), title=escape(clean(meta)), title_align="left", border_style="red"))
     others = [(s, f) for s in report.sentences if not s.flagged for f in s.findings]
     if others:
         console.print(Text("\nOther findings", style="bold"))
         for s, f in others:
-            console.print(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), f"  {f.message}\n    \u201c{s.text}\u201d"))
+            quoted = clean(f"  {f.message}\n    \u201c{s.text}\u201d", newlines=True)
+            console.print(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), quoted))
     if report.findings:
         console.print(Text("\nPage findings", style="bold"))
         for f in report.findings:
-            console.print(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), f"  {f.name}: {f.message}"))
+            console.print(Text.assemble((f"{f.rule} {f.severity}", _STYLE[f.severity]), clean(f"  {f.name}: {f.message}", newlines=True)))
     counts = summary(report)
     console.print(
         Text(

@@ -1,4 +1,8 @@
-"""The terminal side of an audit: a live progress bar and the summary tables (rich)."""
+"""The terminal side of an audit: a live progress bar and the summary tables (rich).
+
+Keys (URLs and paths), phrases and errors come from pages and servers: every cell is a
+cleaned Text (claimcheck.terminal), so neither escape sequences nor rich markup in them take effect.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from ..terminal import text as safe
 from .runner import Progress as AuditProgress
 from .summary import SiteSummary
 
@@ -56,26 +61,26 @@ def render_summary(summary: SiteSummary, console) -> None:
         for col in ("rule", "severity", "findings", "pages"):
             table.add_column(col, justify="right" if col in ("findings", "pages") else "left")
         for rule, severity, n, pages in summary.rules:
-            table.add_row(rule, severity, str(n), str(pages))
+            table.add_row(safe(rule), safe(severity), str(n), str(pages))
         console.print(table)
     if summary.phrases:
         table = Table(title="Most frequent flagged phrases", title_justify="left")
         for col in ("phrase", "findings", "pages"):
             table.add_column(col, justify="left" if col == "phrase" else "right")
         for phrase, n, pages in summary.phrases[:10]:
-            table.add_row(phrase, str(n), str(pages))
+            table.add_row(safe(phrase), str(n), str(pages))
         console.print(table)
     if summary.worst:
         table = Table(title="Worst pages", title_justify="left")
         for col in ("page", "high", "flagged", "findings"):
             table.add_column(col, justify="left" if col == "page" else "right", overflow="fold")
         for key, _title, _score, high, flagged, n in summary.worst[:10]:
-            table.add_row(key, str(high), str(flagged or 0), str(n))
+            table.add_row(safe(key), str(high), str(flagged or 0), str(n))
         console.print(table)
     if summary.failures:
         table = Table(title="Failed pages (retried when the audit is run again)", title_justify="left")
         table.add_column("page", overflow="fold")
         table.add_column("error", overflow="fold")
         for key, error in summary.failures[:10]:
-            table.add_row(key, error or "")
+            table.add_row(safe(key), safe(error))
         console.print(table)

@@ -72,7 +72,11 @@ def _looks_like_url_list(path: Path) -> bool:
 
 
 def host_of(url: str) -> str | None:
-    return urlsplit(url).netloc or None
+    """The host (netloc) of ``url``; None when it has none or is malformed (a WARC target URI is kept as written)."""
+    try:
+        return urlsplit(url).netloc or None
+    except ValueError:
+        return None
 
 
 def url_row(text: str, origin: str, depth: int = 0) -> Row:

@@ -1,8 +1,9 @@
 """The site summary of an audit: counts, findings by rule and severity, frequent flagged phrases,
 the worst pages and each site, read from audit.sqlite and written as CSV (display.py shows it on a terminal).
 
-Cells a spreadsheet would run as formulas (starting with = + - @, a tab or a carriage return)
-are prefixed with an apostrophe in CSV output.
+Text cells lose control characters and escape sequences (newlines and tabs stay; see
+claimcheck.terminal), and cells a spreadsheet would run as formulas (starting with = + - @, a tab
+or a carriage return) are prefixed with an apostrophe in CSV output.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..terminal import clean
 from ..vocabulary import SEVERITY_RANK
 
 SEVERITY_WEIGHT = f"CASE severity {' '.join(f'WHEN {s!r} THEN {r}' for s, r in SEVERITY_RANK.items())} ELSE 1 END"
@@ -86,10 +88,11 @@ def site_summary(out: str | Path, top: int = 20) -> SiteSummary:
 
 
 def neutralise(value: object) -> object:
-    """A CSV cell that a spreadsheet will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A CSV cell without control characters that a spreadsheet will show as text, never run as a formula."""
+    if not isinstance(value, str):
+        return value
+    value = clean(value, newlines=True)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _write_csv(path: Path, header: list[str], rows) -> None:

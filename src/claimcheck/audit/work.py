@@ -118,7 +118,7 @@ def page_links(page: Page, scope: str) -> tuple[str, ...]:
         return ()
     base = page.url
     for href in tree.xpath("//base/@href")[:1]:
-        base = urljoin(base, href.strip())
+        base = _join(base, href.strip()) or base
     seen: dict[str, None] = {}
     for anchor in tree.xpath("//a[@href]"):
         if "nofollow" in (anchor.get("rel") or "").lower():
@@ -126,18 +126,27 @@ def page_links(page: Page, scope: str) -> tuple[str, ...]:
         href = anchor.get("href", "").strip()
         if not href or href.startswith(("mailto:", "tel:", "javascript:", "#")):
             continue
-        url = normalize_url(urljoin(base, href))
+        joined = _join(base, href)
+        url = normalize_url(joined) if joined else None
         if url and url.startswith(scope) and not url.lower().split("?")[0].endswith(SKIPPED_SUFFIXES):
             seen.setdefault(url, None)
     return tuple(seen)
+
+
+def _join(base: str, href: str) -> str | None:
+    """``href`` made absolute against ``base``, or None when either is malformed ("http://[::1")."""
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
 
 
 def normalize_url(url: str) -> str | None:
     """The form a URL is keyed by: no fragment, lower-case scheme and host, no default port, a path."""
     from urllib.parse import urlsplit, urlunsplit
 
-    url, _ = urldefrag(url.strip())
     try:
+        url, _ = urldefrag(url.strip())
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
