@@ -228,9 +228,9 @@ def _broken_extractor(*args, **kwargs):
 
 
 def test_an_extractor_fault_falls_back_to_the_plain_block_pass(monkeypatch, caplog):
-    import trafilatura
-
     import logging
+
+    import trafilatura
 
     caplog.set_level(logging.DEBUG, logger="claimcheck.cleaning")
     monkeypatch.setattr(trafilatura, "bare_extraction", _broken_extractor)
