@@ -73,6 +73,7 @@ class Site:
         self.flaky_every = flaky_every
         self.slow_seconds = slow_seconds
         self.reasons: dict[str, str] = {}  # path -> the reason phrase sent instead of the standard one
+        self.robots_status: int | None = None  # an HTTP status robots.txt answers with instead of its text
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[float, str, int]] = []
         self.active: Counter[str] = Counter()
@@ -142,6 +143,8 @@ class Site:
     def respond(self, path: str, base: str) -> tuple[int, dict[str, str], bytes]:
         """Status, headers and body for a path."""
         html = {"Content-Type": "text/html; charset=utf-8"}
+        if path == "/robots.txt" and self.robots_status is not None:
+            return self.robots_status, {"Content-Type": "text/plain"}, b"robots.txt is not available"
         if path == "/robots.txt":
             body = f"User-agent: *\nDisallow: /blog/private/\nAllow: /blog/private/open-\n\nSitemap: {base}/sitemap.xml\n"
             return 200, {"Content-Type": "text/plain"}, body.encode()

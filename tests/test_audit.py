@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -409,3 +410,103 @@ def test_cli_audit_summary_shows_page_and_server_text_inert(tmp_path):
     with (tmp_path / "out" / "pages.csv").open(encoding="utf-8") as fh:
         cells = [cell for row in csv.reader(fh) for cell in row]
     assert any(markup in cell for cell in cells) and not any("\x1b" in cell or "\x07" in cell for cell in cells)
+
+
+def test_crawl_judges_links_by_where_they_point(tmp_path):
+    small = Site(n=3, slow_every=0, fail_every=0, flaky_every=0)
+    with small.serve() as base:
+        small.bodies = [
+            "<html><body><main><p>Our tincture cures arthritis.</p>"
+            f'<a href="{base}/blog/../outside.html">out</a> <a href="{base}/blog/%2e%2E/shop/">shop</a>'
+            f'<a href="{base}/blog/./x/../post-2">next</a></main></body></html>'
+        ]
+        audit(AuditInputs(crawl=(f"{base}/blog/post-1",)), tmp_path, AuditConfig(jobs=1, max_depth=3))
+    assert set(statuses(tmp_path)) == {f"{base}/blog/post-1", f"{base}/blog/post-2"}
+    assert not any(".." in path or "outside" in path or "shop" in path for path in small.requests)
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening on it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_unreachable_host_fails_its_pages(tmp_path):
+    base = f"http://127.0.0.1:{closed_port()}"
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{base}/blog/post-1\n{base}/blog/post-2\n", encoding="utf-8")
+    result = audit(AuditInputs(sources=(str(urls),)), tmp_path / "out", AuditConfig(politeness=Politeness(retries=0)))
+    assert result.counts == {"failed": 2}
+    assert set(statuses(tmp_path / "out").values()) == {("failed", "robots.txt unreachable (connection refused)")}
+    done = run_cli(str(urls), "--out", str(tmp_path / "cli"), "--no-progress", "--retries", "0")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "2 pages: 0 checked, 2 failed, 0 skipped" in done.stdout
+
+
+def test_robots_txt_5xx_fails_pages_until_it_answers_and_4xx_allows(tmp_path):
+    small = Site(n=3, slow_every=0, fail_every=0, flaky_every=0)
+    small.robots_status = 503
+    config = AuditConfig(politeness=Politeness(retries=1, backoff=0.01))
+    with small.serve() as base:
+        inputs = AuditInputs(sources=(f"{base}/blog/post-1", f"{base}/blog/post-2"))
+        result = audit(inputs, tmp_path / "out", config)
+        assert result.counts == {"failed": 2}
+        assert set(statuses(tmp_path / "out").values()) == {("failed", "robots.txt unreachable (HTTP 503)")}
+        assert small.requests["/robots.txt"] == 2 and small.requests["/blog/post-1"] == 0
+        small.robots_status = None
+        assert audit(inputs, tmp_path / "out", config).counts == {"done": 2}  # tried again on resume
+        small.robots_status = 404
+        assert audit(inputs, tmp_path / "out404", config).counts == {"done": 2}
+
+
+def write_html_warc(path: Path, base: str, count: int) -> tuple[list[str], list[int]]:
+    """A gzipped WARC of ``count`` HTML responses; return their URLs and the byte offsets of the records."""
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    site, urls, offsets = Site(n=count), [], []
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for i in range(1, count + 1):
+            offsets.append(fh.tell())
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
+            payload = io.BytesIO(site.post_html(i).encode())
+            writer.write_record(writer.create_warc_record(f"{base}/blog/post-{i}", "response", payload=payload, http_headers=headers))
+            urls.append(f"{base}/blog/post-{i}")
+        offsets.append(fh.tell())
+    return urls, offsets
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt"])
+def test_damaged_warc_keeps_the_records_before_the_damage(tmp_path, damage):
+    warc = tmp_path / "crawl.warc.gz"
+    urls, offsets = write_html_warc(warc, "http://127.0.0.1:9", 6)
+    data = bytearray(warc.read_bytes())
+    if damage == "truncated":
+        data = data[: (offsets[3] + offsets[4]) // 2]  # ends halfway through the fourth record
+        kept = 3
+    else:
+        middle = (offsets[2] + offsets[3]) // 2  # garbles the middle of the third record
+        data[middle : middle + 32] = bytes(b ^ 0xFF for b in data[middle : middle + 32])
+        kept = 2
+    warc.write_bytes(bytes(data))
+    result = audit(AuditInputs(sources=(str(warc),)), tmp_path / "out")
+    assert result.counts == {"done": kept, "failed": 1}
+    state = statuses(tmp_path / "out")
+    assert {key for key, (status, _) in state.items() if status == "done"} == set(urls[:kept])
+    status, reason = state[f"{warc}::damaged"]
+    assert status == "failed" and reason.isascii() and reason.isprintable(), reason
+    assert reason.startswith(f"damaged WARC file at byte {offsets[kept]} (") and f"the {kept} records before it were read" in reason
+    again = audit(AuditInputs(sources=(str(warc),)), tmp_path / "out")  # resuming tries it again: still failed
+    assert again.counts == {"done": kept, "failed": 1} and statuses(tmp_path / "out")[f"{warc}::damaged"] == (status, reason)
+    done = subprocess.run(
+        [sys.executable, "-m", "claimcheck", "audit", str(warc), "--out", str(tmp_path / "cli"), "--no-progress"],
+        capture_output=True, timeout=300,
+    )
+    assert done.returncode == 2, done.stderr
+    for stream in (done.stdout, done.stderr):
+        text = stream.decode("utf-8")
+        assert all(c.isprintable() or c in "\n" for c in text), text

@@ -13,6 +13,8 @@ import re
 import sys
 import threading
 import time
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,16 +60,12 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
             length = response.headers.get("content-length")
             if length and length.isdigit() and int(length) > options.max_bytes:
                 raise TooLargeError(too_large_reason(int(length), options.max_bytes), url)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > options.max_bytes:
-                    raise TooLargeError(too_large_reason(size, options.max_bytes, more=True), url)
+
+            def check_deadline() -> None:
                 if time.monotonic() > deadline:
                     raise FetchError(f"timed out: the whole fetch took over {options.total_timeout:g} s", url, transient=True)
-                chunks.append(chunk)
-            body = b"".join(chunks)
+
+            body = read_body(response, options.max_bytes, url, on_chunk=check_deadline)
             final_url = str(response.url)
             header_charset = response.charset_encoding
     except httpx.TooManyRedirects:
@@ -171,6 +169,161 @@ def page_from_body(body: bytes, url: str, content_type: str | None = None, final
     return _decode(body, source=url, kind=kind, url=final_url or url, content_type=mime or None, declared=charset)
 
 
+# -- bodies, decoded a bounded piece at a time ------------------------------------------------------
+#
+# httpx decodes each network chunk whole, so a few hundred compressed bytes can expand to gigabytes
+# before any size check sees them. Bodies are therefore read raw and decoded here, at most
+# DECODE_CHUNK bytes of output per step and per layer of Content-Encoding, so that a cap on the
+# decoded size stops a decompression bomb after a few chunks.
+
+DECODE_CHUNK = 64 * 1024
+
+
+def _brotli_is_bounded() -> bool:
+    try:
+        import brotli
+    except ImportError:
+        return False
+    try:
+        brotli.Decompressor().process(b"", output_buffer_limit=1)
+    except TypeError:  # Brotli before 1.2 cannot limit its output
+        return False
+    except Exception:  # noqa: BLE001 - any other answer means the keyword is understood
+        return True
+    return True
+
+
+BROTLI = _brotli_is_bounded()
+ACCEPT_ENCODING = "gzip, deflate, br" if BROTLI else "gzip, deflate"
+
+
+class _ZlibLayer:
+    """gzip or deflate (zlib-wrapped, or raw deflate as some servers send), as httpx decodes them."""
+
+    def __init__(self, encoding: str) -> None:
+        self.deflate = encoding == "deflate"
+        self.first = self.deflate
+        self.decompressor = zlib.decompressobj(zlib.MAX_WBITS if self.deflate else zlib.MAX_WBITS | 16)
+        self.done = False
+
+    def _step(self, data: bytes) -> bytes:
+        try:
+            out = self.decompressor.decompress(data, DECODE_CHUNK)
+        except zlib.error as exc:
+            if self.first:  # raw deflate without the zlib header
+                self.first = False
+                self.decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
+                return self._step(data)
+            raise httpx.DecodingError(str(exc)) from None
+        self.first = False
+        return out
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while not self.done:
+            out = self._step(data)
+            data = self.decompressor.unconsumed_tail
+            if self.decompressor.eof:
+                self.done = True  # what follows the end of the stream is ignored, as httpx does
+            if out:
+                yield out
+            if not data and len(out) < DECODE_CHUNK:
+                return
+
+    def finish(self) -> Iterator[bytes]:
+        try:
+            out = self.decompressor.flush()
+        except zlib.error as exc:
+            raise httpx.DecodingError(str(exc)) from None
+        if out:
+            yield out
+
+
+class _BrotliLayer:
+    def __init__(self) -> None:
+        import brotli
+
+        self.brotli = brotli
+        self.decompressor = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        if not data:
+            return
+        try:
+            while not self.decompressor.is_finished():
+                out = self.decompressor.process(data, output_buffer_limit=DECODE_CHUNK)
+                data = b""
+                if not out and self.decompressor.can_accept_more_data():
+                    return
+                yield out
+        except self.brotli.error as exc:
+            raise httpx.DecodingError(str(exc)) from None
+
+    def finish(self) -> Iterator[bytes]:
+        return iter(())
+
+
+def _layers(response: httpx.Response) -> list:
+    """The decoders for a response's Content-Encoding, in the order they apply (the last coding first)."""
+    layers: list = []
+    for value in response.headers.get_list("content-encoding", split_commas=True):
+        coding = value.strip().lower()
+        if coding in ("gzip", "deflate"):
+            layers.append(_ZlibLayer(coding))
+        elif coding == "br":
+            if not BROTLI:
+                raise httpx.DecodingError("brotli decoding needs Brotli 1.2 or later")
+            layers.append(_BrotliLayer())
+        elif coding == "zstd":
+            raise httpx.DecodingError("the zstd content encoding is not supported")
+        # identity and unknown codings pass through, as in httpx
+    return layers[::-1]
+
+
+def iter_decoded(response: httpx.Response) -> Iterator[bytes]:
+    """A streamed response's body, decoded from its Content-Encoding in pieces of bounded size."""
+    layers = _layers(response)
+
+    def through(pieces: Iterator[bytes], depth: int) -> Iterator[bytes]:
+        if depth == len(layers):
+            yield from pieces
+            return
+        layer = layers[depth]
+        for piece in pieces:
+            yield from through(layer.feed(piece), depth + 1)
+        yield from through(layer.finish(), depth + 1)
+
+    yield from through(response.iter_raw(), 0)
+
+
+def read_body(
+    response: httpx.Response,
+    max_bytes: int,
+    source: str,
+    truncate: bool = False,
+    on_chunk: Callable[[], None] | None = None,
+) -> bytes:
+    """Read a streamed response's decoded body; over ``max_bytes`` decoded bytes raise TooLargeError.
+
+    With ``truncate`` the body is cut at ``max_bytes`` instead, without reading the rest.
+    ``on_chunk`` is called after each decoded piece (a deadline check).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in iter_decoded(response):
+        if not chunk:
+            continue
+        size += len(chunk)
+        if size > max_bytes:
+            if truncate:
+                chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+                break
+            raise TooLargeError(too_large_reason(size, max_bytes, more=True), source)
+        if on_chunk is not None:
+            on_chunk()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def make_client(options: Options) -> httpx.Client:
     """An httpx client with claimcheck's timeouts, redirect limit and User-Agent."""
     timeout = httpx.Timeout(
@@ -180,7 +333,11 @@ def make_client(options: Options) -> httpx.Client:
         timeout=timeout,
         follow_redirects=True,
         max_redirects=options.max_redirects,
-        headers={"User-Agent": user_agent(options), "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"},
+        headers={
+            "User-Agent": user_agent(options),
+            "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        },
     )
 
 

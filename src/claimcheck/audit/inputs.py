@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,38 +109,91 @@ def folder_rows(folder: str | Path) -> Iterator[Row]:
 
 
 def warc_rows(path: str | Path) -> Iterator[Row]:
-    """The HTML responses of a WARC file, keyed by target URI; other content types are kept as skipped."""
+    """The HTML responses of a WARC file, keyed by target URI; other content types are kept as skipped.
+
+    A damaged archive (truncated, or corrupt partway through) keeps every record read before the
+    damage and ends with one failed row for the file, whose reason names the damage and its offset.
+    """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
+    source = str(path)
     try:
-        with open(path, "rb") as fh:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise InputError(f"cannot read ({exc.strerror})", source) from None
+    with fh:
+        try:
             head = fh.read(16)
             if head[:2] == b"\x1f\x8b":
                 with gzip.open(path, "rb") as unzipped:
                     head = unzipped.read(16)
-            if not head.startswith((b"WARC/", b"filedesc://")):
-                raise InputError("not a WARC file (it does not start with a WARC or ARC record)", str(path))
-            fh.seek(0)
-            records = ArchiveIterator(fh, arc2warc=True)
-            for record in records:
-                if record.rec_type not in ("response", "resource"):
-                    continue
-                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                offset = records.get_record_offset()
-                url = normalize_url(uri) or uri
-                locator = f"{Path(path).resolve()}::{offset}"
-                status, mime = _record_status(record)
-                if status is not None and not 200 <= status < 300:
-                    yield Row(url, locator, "warc", host_of(url), error=f"the archived response is HTTP {status}")
-                elif mime and mime != "application/octet-stream" and mime not in HTML_TYPES | TEXT_TYPES:
-                    yield Row(url, locator, "warc", host_of(url), error=f"not an HTML page: the content type is {mime}")
-                else:
-                    yield Row(url, locator, "warc", host_of(url))
-    except ArchiveLoadFailed as exc:
-        raise InputError(f"not a readable WARC file ({exc.msg})", str(path)) from None
-    except (OSError, EOFError) as exc:
-        raise InputError(f"not a readable WARC file ({exc})", str(path)) from None
+        except (OSError, EOFError, zlib.error) as exc:
+            raise InputError(f"not a readable WARC file ({_damage_kind(exc)})", source) from None
+        if not head.startswith((b"WARC/", b"filedesc://")):
+            raise InputError("not a WARC file (it does not start with a WARC or ARC record)", source)
+        size = os.fstat(fh.fileno()).st_size
+        fh.seek(0)
+        records = ArchiveIterator(fh, arc2warc=True)
+        stream = iter(records)
+        previous: tuple[Row | None, object, int] | None = None  # yielded once the record behind it is read whole
+        read = 0
+        damage: tuple[int, str] | None = None
+        while damage is None:
+            try:
+                record = next(stream)
+            except StopIteration:
+                record = None
+            except (ArchiveLoadFailed, OSError, EOFError, ValueError, zlib.error) as exc:
+                record, damage = None, (records.offset, _damage_kind(exc))
+            if previous is not None:
+                row, prev_record, prev_offset = previous
+                previous = None
+                if getattr(prev_record.raw_stream, "limit", 0) > 0:  # the file ended inside this record
+                    damage = (prev_offset, "the file ends partway through a record")
+                    break
+                read += 1
+                if row is not None:
+                    yield row
+            if record is None:
+                if damage is None and records.offset < size:
+                    damage = (records.offset, "the file ends partway through a compressed record")
+                break
+            offset = records.get_record_offset()
+            previous = (_warc_row(record, path, offset), record, offset)
+    if damage is not None:
+        at, what = damage
+        reason = f"damaged WARC file at byte {at} ({what}); the {read} records before it were read"
+        yield Row(f"{source}::damaged", f"{Path(path).resolve()}::damaged", "warc", error=reason, status="failed")
+
+
+def _warc_row(record, path: str | Path, offset: int) -> Row | None:
+    if record.rec_type not in ("response", "resource"):
+        return None
+    uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+    url = normalize_url(uri) or uri
+    locator = f"{Path(path).resolve()}::{offset}"
+    status, mime = _record_status(record)
+    if status is not None and not 200 <= status < 300:
+        return Row(url, locator, "warc", host_of(url), error=f"the archived response is HTTP {status}")
+    if mime and mime != "application/octet-stream" and mime not in HTML_TYPES | TEXT_TYPES:
+        return Row(url, locator, "warc", host_of(url), error=f"not an HTML page: the content type is {mime}")
+    return Row(url, locator, "warc", host_of(url))
+
+
+def _damage_kind(exc: BaseException) -> str:
+    """A one-line, printable description of why an archive could not be read (never its bytes)."""
+    from warcio.exceptions import ArchiveLoadFailed
+
+    if isinstance(exc, ArchiveLoadFailed):
+        return "ArchiveLoadFailed: no WARC or ARC record where one should start"
+    if isinstance(exc, zlib.error):
+        return "zlib.error: corrupt compressed data"
+    if isinstance(exc, EOFError):
+        return "EOFError: the compressed data ends too soon"
+    if isinstance(exc, gzip.BadGzipFile):
+        return "BadGzipFile: not gzip data"
+    return type(exc).__name__
 
 
 def _record_status(record) -> tuple[int | None, str | None]:
@@ -155,6 +210,11 @@ def read_warc_page(locator: str, options: Options) -> Page:
     from warcio.archiveiterator import ArchiveIterator
 
     path, _, offset = locator.rpartition("::")
+    if offset == "damaged":  # the failed row of a damaged archive, tried again on resume: still failed
+        for row in warc_rows(path):
+            if row.status == "failed" and row.error:
+                raise InputError(row.error, path)
+        raise InputError("the archive was damaged when this audit started; audit it again into a new --out folder", path)
     try:
         with open(path, "rb") as fh:
             fh.seek(int(offset))
@@ -170,13 +230,21 @@ def read_warc_page(locator: str, options: Options) -> Page:
     return page_from_body(body, uri, content_type)
 
 
-def parse_sitemap(body: bytes, source: str) -> tuple[list[str], list[str]]:
-    """The page URLs and the nested sitemap URLs of a sitemap or sitemap index (gzipped or not)."""
+def parse_sitemap(body: bytes, source: str, max_bytes: int | None = None) -> tuple[list[str], list[str]]:
+    """The page URLs and the nested sitemap URLs of a sitemap or sitemap index (gzipped or not).
+
+    A gzipped sitemap is decompressed a piece at a time and refused (TooLargeError) once it passes
+    ``max_bytes`` (by default the default --max-bytes).
+    """
     if body[:2] == b"\x1f\x8b":
+        cap = Options().max_bytes if max_bytes is None else max_bytes
         try:
-            body = gzip.GzipFile(fileobj=io.BytesIO(body)).read(64 * 1024 * 1024)
-        except (OSError, EOFError) as exc:
+            with gzip.GzipFile(fileobj=io.BytesIO(body)) as unzipped:
+                body = unzipped.read(cap + 1)  # GzipFile decompresses only as much as it returns
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"a broken gzipped sitemap ({exc})", source) from None
+        if len(body) > cap:
+            raise TooLargeError(too_large_reason(len(body), cap, more=True), source)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
     try:
         root = etree.fromstring(body, parser)

@@ -5,7 +5,9 @@ fetch threads:
 
 - robots.txt is read once per origin (Protego) and obeyed for the claimcheck user agent; its
   Crawl-delay raises the per-host delay. A robots.txt answering 4xx allows everything; one that
-  cannot be fetched (5xx, network error) disallows everything, as RFC 9309 asks.
+  cannot be fetched (5xx, network error) disallows everything, as RFC 9309 asks, and the pages of
+  its site fail with :class:`RobotsUnreachable` (so they are tried again on the next run) rather
+  than being skipped as if the site had asked not to be audited.
 - at most ``per_host`` requests run against one host at a time, starting at least ``delay`` seconds
   apart, and at most ``concurrency`` in all (the number of fetch threads);
 - timeouts, refused connections, 429 and 5xx are retried up to ``retries`` times with exponential
@@ -25,8 +27,8 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
-from ..errors import FetchError, TooLargeError
-from ..fetching import check_url, fetch_url, http_error, make_client, too_large_reason, user_agent
+from ..errors import FetchError
+from ..fetching import check_url, fetch_url, http_error, make_client, read_body, user_agent
 from ..options import Options
 from ..records import Page
 
@@ -50,6 +52,13 @@ class RobotsDisallowed(Exception):
     """robots.txt disallows the URL for claimcheck."""
 
 
+class RobotsUnreachable(FetchError):
+    """robots.txt could not be fetched (5xx, network error), so nothing on its site may be fetched."""
+
+    def __init__(self, why: str, url: str) -> None:
+        super().__init__(f"robots.txt unreachable ({why})", url)
+
+
 class _Host:
     def __init__(self, slots: int) -> None:
         self.slots = threading.Semaphore(slots)
@@ -66,7 +75,7 @@ class PoliteFetcher:
         self.politeness = politeness
         self.client = client or make_client(options)
         self.agent = user_agent(options)
-        self._robots: dict[str, Protego | None] = {}
+        self._robots: dict[str, Protego | str] = {}  # str: why robots.txt could not be fetched
         self._robots_locks: dict[str, threading.Lock] = {}
         self._hosts: dict[str, _Host] = {}
         self._lock = threading.Lock()
@@ -76,13 +85,15 @@ class PoliteFetcher:
 
     # -- robots.txt -------------------------------------------------------------------------------
     def allowed(self, url: str) -> bool:
-        """Whether robots.txt lets claimcheck fetch ``url``."""
+        """Whether robots.txt lets claimcheck fetch ``url``; RobotsUnreachable when it cannot be fetched."""
         if not self.politeness.obey_robots:
             return True
         robots = self._robots_for(url)
-        return robots is not None and robots.can_fetch(url, self.agent)
+        if isinstance(robots, str):
+            raise RobotsUnreachable(robots, url)
+        return robots.can_fetch(url, self.agent)
 
-    def _robots_for(self, url: str) -> Protego | None:
+    def _robots_for(self, url: str) -> Protego | str:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
@@ -90,27 +101,34 @@ class PoliteFetcher:
         with lock:
             if origin not in self._robots:
                 self._robots[origin] = robots = self._fetch_robots(origin)
-                if robots is not None:
+                if isinstance(robots, Protego):
                     delay = robots.crawl_delay(self.agent)
                     if delay:
                         self._host(parts.netloc).delay = min(float(delay), self.politeness.max_wait)
             return self._robots[origin]
 
-    def _fetch_robots(self, origin: str) -> Protego | None:
+    def _fetch_robots(self, origin: str) -> Protego | str:
+        """The parsed robots.txt of ``origin``, or why it could not be fetched."""
         url = origin + "/robots.txt"
+        why = "no answer"
         for attempt in range(self.politeness.retries + 1):
+            status, body = None, b""
             try:
-                with self._slot(urlsplit(url).netloc):
-                    response = self.client.get(url)
-            except httpx.HTTPError:
-                response = None
-            if response is not None and response.status_code < 500:
-                if response.status_code >= 400:
+                with self._slot(urlsplit(url).netloc), self.client.stream("GET", url) as response:
+                    status = response.status_code
+                    if status < 400:  # only the first ROBOTS_MAX_BYTES decoded bytes are read
+                        body = read_body(response, ROBOTS_MAX_BYTES, url, truncate=True)
+            except httpx.HTTPError as exc:
+                status, why = None, _network_reason(exc)
+            if status is not None and status >= 500:
+                why = f"HTTP {status}"
+            if status is not None and status < 500:
+                if status >= 400:
                     return Protego.parse("")  # no robots.txt: everything allowed
-                return Protego.parse(response.content[:ROBOTS_MAX_BYTES].decode("utf-8", "replace"))
+                return Protego.parse(body.decode("utf-8", "replace"))
             if attempt < self.politeness.retries:
                 time.sleep(self._backoff(attempt, None))
-        return None  # unreachable: RFC 9309 says assume everything is disallowed
+        return why  # unreachable: RFC 9309 says assume everything is disallowed
 
     # -- host limits ------------------------------------------------------------------------------
     def _host(self, netloc: str) -> _Host:
@@ -133,14 +151,12 @@ class PoliteFetcher:
 
         def get() -> bytes:
             try:
-                response = self.client.get(url)
+                with self.client.stream("GET", url) as response:
+                    if response.status_code >= 400:
+                        raise http_error(response, url)
+                    return read_body(response, self.options.max_bytes, url)  # stops at the cap, decoded
             except httpx.HTTPError as exc:
                 raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": "), url, transient=True) from None
-            if response.status_code >= 400:
-                raise http_error(response, url)
-            if len(response.content) > self.options.max_bytes:
-                raise TooLargeError(too_large_reason(len(response.content), self.options.max_bytes), url)
-            return response.content
 
         return self._with_retries(url, get)
 
@@ -167,6 +183,20 @@ class PoliteFetcher:
         if retry_after is not None:
             wait = max(wait, retry_after)
         return min(wait, self.politeness.max_wait)
+
+
+def _network_reason(exc: httpx.HTTPError) -> str:
+    """A short reason for a failed request: connection refused, timed out, host not found..."""
+    text = str(exc).lower()
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if "refused" in text:
+        return "connection refused"
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "host not found"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect"
+    return type(exc).__name__
 
 
 class _Slot:

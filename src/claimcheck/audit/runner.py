@@ -184,7 +184,7 @@ def _seed_sitemap(store: AuditStore, root: str, fetcher: PoliteFetcher, limit: i
             raise InputError("robots.txt disallows fetching this sitemap", source) from None
         except OSError as exc:
             raise InputError(f"cannot read ({exc.strerror})", source) from None
-        pages, nested = inp.parse_sitemap(body, source)
+        pages, nested = inp.parse_sitemap(body, source, fetcher.options.max_bytes)
         store.add((inp.url_row(url, "sitemap") for url in pages), limit)
         todo.extend(nested)
 

@@ -159,4 +159,24 @@ def normalize_url(url: str) -> str | None:
         host = f"[{host}]"
     if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
         host = f"{host}:{port}"
-    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
+    return urlunsplit((scheme, host, remove_dot_segments(parts.path or "/"), parts.query, ""))
+
+
+def remove_dot_segments(path: str) -> str:
+    """``path`` with its "." and ".." segments resolved (RFC 3986, 5.2.4), so a URL is judged by where it points.
+
+    "%2e" counts as "." (it is the same unreserved character, RFC 3986 6.2.2.2); a trailing slash is
+    kept, and ".." never climbs above the root.
+    """
+    segments = path.split("/")
+    out: list[str] = []
+    for i, segment in enumerate(segments[1:], 1):
+        dots = segment.lower().replace("%2e", ".")
+        if dots in (".", ".."):
+            if dots == ".." and out:
+                out.pop()
+            if i == len(segments) - 1:
+                out.append("")  # "/a/b/.." is the folder "/a/"
+        else:
+            out.append(segment)
+    return "/" + "/".join(out)
