@@ -133,7 +133,8 @@ class LinearClassifier:
             prev = scores[i - 1] if i else None
             rows.append(stack_features(scores[i], u.unit, w.kinds, w.label, u.text, self.vocabulary, prev, units[i - 1].text if i else None))
         x = np.asarray(rows)
-        confidences = [1.0 / (1.0 + math.exp(-float(v))) for v in x @ self.coef + self.intercept]
+        z = np.clip(x @ self.coef + self.intercept, -500.0, 500.0)  # math.exp overflows past about 709
+        confidences = (1.0 / (1.0 + np.exp(-z))).tolist()
         claims = x @ self.claim_coef + self.claim_intercept >= _logit(self.claim_threshold)
         typed = scores[:, :3] >= self.thresholds
         best = np.argmax(scores[:, :3] - self.thresholds, axis=1)

@@ -299,6 +299,7 @@ def train(
     started = time.perf_counter()
     corpus_units = load_corpus(corpus)
     fixed = examples(corpus_units, "corpus")
+    corpus_count = len(fixed)
     real_units = load_real(real) if real else []
     tuning = examples(real_units, "real")
     if tuning:
@@ -344,7 +345,7 @@ def train(
         "confidence_on": confidence_on,
         "seed": SEED,
         "data": {
-            "corpus": {"pages": len({u.doc for u in corpus_units}), "units": len(examples(corpus_units, "corpus")), "sha256": files_hash(corpus_files)},
+            "corpus": {"pages": len({u.doc for u in corpus_units}), "units": corpus_count, "sha256": files_hash(corpus_files)},
             "real": (
                 {"pages": len({e.doc for e in tuning}), "units": len(tuning), "sha256": files_hash(real_files), "files": len(real_files)}
                 if real_files
