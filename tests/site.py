@@ -16,8 +16,18 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-TOPICS = ["low-dose naltrexone", "curcumin", "acupuncture", "magnesium glycinate", "red light therapy", "vitamin D", "ozone therapy",
-          "collagen peptides", "NAD+ infusions", "probiotic blend"]
+TOPICS = [
+    "low-dose naltrexone",
+    "curcumin",
+    "acupuncture",
+    "magnesium glycinate",
+    "red light therapy",
+    "vitamin D",
+    "ozone therapy",
+    "collagen peptides",
+    "NAD+ infusions",
+    "probiotic blend",
+]
 CONDITIONS = ["endometriosis", "chronic fatigue", "migraine", "fibromyalgia", "eczema", "long COVID", "joint pain", "insomnia"]
 STRONG = [
     "{t} is a safe and effective treatment for {c}.",
@@ -109,7 +119,9 @@ class Site:
             STRONG[(i + 2) % len(STRONG)],
             NEUTRAL[(i + 1) % len(NEUTRAL)],
         ]
-        paras = "\n".join(f"<p>{s.format(t=t, c=c, n=1).capitalize() if s.startswith('{t}') else s.format(t=t, c=c, n=1)}</p>" for s in sentences)
+        paras = "\n".join(
+            f"<p>{s.format(t=t, c=c, n=1).capitalize() if s.startswith('{t}') else s.format(t=t, c=c, n=1)}</p>" for s in sentences
+        )
         nxt = f'<a href="/blog/post-{i % self.n + 1}">Next post</a>'
         extra = ""
         if i % 10 == 0:

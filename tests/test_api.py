@@ -16,6 +16,7 @@ def test_public_names_are_pinned():
             "FetchError",
             "Finding",
             "InputError",
+            "PrivateAddressError",
             "ModelError",
             "Page",
             "Options",

@@ -18,8 +18,11 @@ import pytest
 from claimcheck.audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_summary
 from claimcheck.audit.store import AuditStore
 from claimcheck.errors import InputError
+from claimcheck.options import Options
 
 from .site import Site
+
+LOCAL = Options(allow_private=True)  # the test sites are on loopback
 
 N_PAGES = 300
 
@@ -50,11 +53,20 @@ def listed(site, tmp_path_factory):
     """One audit of a URL list of every post plus a redirect, a robots-disallowed page and a malformed line."""
     folder = tmp_path_factory.mktemp("listed")
     urls = folder / "urls.txt"
-    extra = [f"{site.base}/blog/old-post-20", f"{site.base}/blog/private/notes-3", f"{site.base}/blog/private/open-3", "clinic.example/no-scheme"]
+    extra = [
+        f"{site.base}/blog/old-post-20",
+        f"{site.base}/blog/private/notes-3",
+        f"{site.base}/blog/private/open-3",
+        "clinic.example/no-scheme",
+    ]
     urls.write_text("# the clinic's posts\n\n" + "\n".join(site.sitemap_urls(site.base) + extra) + "\n", encoding="utf-8")
     before = dict(site.requests)
     started = time.monotonic()
-    result = audit(AuditInputs(sources=(str(urls),)), folder / "out", AuditConfig(jobs=2, politeness=Politeness(per_host=2, backoff=0.05)))
+    result = audit(
+        AuditInputs(sources=(str(urls),)),
+        folder / "out",
+        AuditConfig(options=LOCAL, jobs=2, politeness=Politeness(per_host=2, backoff=0.05)),
+    )
     return {"out": folder / "out", "urls": urls, "result": result, "seconds": time.monotonic() - started, "before": before}
 
 
@@ -154,7 +166,9 @@ def test_summary_counts_and_csv(site, listed):
 
 def test_rerun_fetches_nothing_already_done(site, listed):
     before = dict(site.requests)
-    result = audit(AuditInputs(sources=(str(listed["urls"]),)), listed["out"], AuditConfig(jobs=1, politeness=Politeness(backoff=0.05)))
+    result = audit(
+        AuditInputs(sources=(str(listed["urls"]),)), listed["out"], AuditConfig(options=LOCAL, jobs=1, politeness=Politeness(backoff=0.05))
+    )
     fetched = {p: n - before.get(p, 0) for p, n in site.requests.items() if n - before.get(p, 0)}
     failing = {f"/blog/post-{i}" for i in range(1, N_PAGES + 1) if site.is_failing(i)}
     assert set(fetched) - {"/robots.txt"} == failing  # only the failed pages are tried again
@@ -165,7 +179,7 @@ def test_cache_serves_a_new_audit(site, listed, tmp_path):
     before = dict(site.requests)
     urls = tmp_path / "few.txt"
     urls.write_text("\n".join(site.sitemap_urls(site.base)[:10]), encoding="utf-8")
-    audit(AuditInputs(sources=(str(urls),)), tmp_path / "out", AuditConfig(cache=listed["out"] / "cache"))
+    audit(AuditInputs(sources=(str(urls),)), tmp_path / "out", AuditConfig(options=LOCAL, cache=listed["out"] / "cache"))
     assert all(site.requests[p] == before.get(p, 0) for p in site.requests if p.startswith("/blog/post"))
     assert len(reports(tmp_path / "out")) == 10
 
@@ -178,7 +192,11 @@ def test_other_inputs_refuse_an_existing_audit(listed, tmp_path):
 
 
 def test_sitemap_index_with_gzip(site, tmp_path):
-    result = audit(AuditInputs(sitemaps=(f"{site.base}/sitemap.xml",)), tmp_path, AuditConfig(jobs=2, politeness=Politeness(backoff=0.05)))
+    result = audit(
+        AuditInputs(sitemaps=(f"{site.base}/sitemap.xml",)),
+        tmp_path,
+        AuditConfig(options=LOCAL, jobs=2, politeness=Politeness(backoff=0.05)),
+    )
     state = statuses(tmp_path)
     assert set(state) == set(site.sitemap_urls(site.base))
     assert result.counts["done"] + result.counts["failed"] == N_PAGES
@@ -188,7 +206,7 @@ def test_crawl_stays_in_scope_and_limits(site, tmp_path):
     result = audit(
         AuditInputs(crawl=(f"{site.base}/blog/",)),
         tmp_path,
-        AuditConfig(jobs=2, max_pages=120, politeness=Politeness(backoff=0.05)),
+        AuditConfig(options=LOCAL, jobs=2, max_pages=120, politeness=Politeness(backoff=0.05)),
     )
     state = statuses(tmp_path)
     assert len(state) == 120
@@ -201,7 +219,7 @@ def test_crawl_stays_in_scope_and_limits(site, tmp_path):
 def test_crawl_follows_links_and_skips_disallowed(tmp_path):
     small = Site(n=30, slow_every=0, fail_every=0, flaky_every=0)
     with small.serve() as base:
-        audit(AuditInputs(crawl=(f"{base}/blog/post-1",)), tmp_path, AuditConfig(jobs=1, max_depth=40))
+        audit(AuditInputs(crawl=(f"{base}/blog/post-1",)), tmp_path, AuditConfig(options=LOCAL, jobs=1, max_depth=40))
     state = statuses(tmp_path)
     posts = {f"{base}/blog/post-{i}" for i in range(1, 31)}
     assert posts <= set(state)  # reached through the "next post" links
@@ -249,7 +267,7 @@ def test_csv_cells_are_never_formulas(tmp_path):
     page = tmp_path / "pages" / "evil.html"
     page.parent.mkdir()
     page.write_text(
-        "<html><head><title>=HYPERLINK(\"http://x.example\",\"click\")</title></head><body><main>"
+        '<html><head><title>=HYPERLINK("http://x.example","click")</title></head><body><main>'
         "<p>Our tincture cures arthritis and has no side effects.</p></main></body></html>",
         encoding="utf-8",
     )
@@ -289,7 +307,19 @@ def test_killed_audit_resumes_exactly_once(tmp_path):
     with s.serve() as base:
         urls = tmp_path / "urls.txt"
         urls.write_text("\n".join(s.sitemap_urls(base)), encoding="utf-8")
-        cmd = [sys.executable, "-m", "claimcheck", "audit", str(urls), "--out", str(tmp_path / "out"), "--jobs", "2", "--no-progress"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "claimcheck",
+            "audit",
+            str(urls),
+            "--out",
+            str(tmp_path / "out"),
+            "--jobs",
+            "2",
+            "--no-progress",
+            "--allow-private",
+        ]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         jsonl = tmp_path / "out" / "reports.jsonl"
         deadline = time.monotonic() + 120
@@ -317,9 +347,9 @@ def test_dask_engine_equals_local(site, tmp_path):
     pytest.importorskip("distributed")
     urls = tmp_path / "urls.txt"
     urls.write_text("\n".join(site.sitemap_urls(site.base)[:40]), encoding="utf-8")
-    config = AuditConfig(jobs=2, cache=tmp_path / "cache")
+    config = AuditConfig(options=LOCAL, jobs=2, cache=tmp_path / "cache")
     audit(AuditInputs(sources=(str(urls),)), tmp_path / "local", config)
-    audit(AuditInputs(sources=(str(urls),)), tmp_path / "dask", AuditConfig(jobs=2, engine="dask", cache=tmp_path / "cache"))
+    audit(AuditInputs(sources=(str(urls),)), tmp_path / "dask", AuditConfig(options=LOCAL, jobs=2, engine="dask", cache=tmp_path / "cache"))
     local = {r["key"]: r for r in reports(tmp_path / "local")}
     dask = {r["key"]: r for r in reports(tmp_path / "dask")}
     assert len(local) >= 39
@@ -328,7 +358,9 @@ def test_dask_engine_equals_local(site, tmp_path):
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "claimcheck", "audit", *args], capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "claimcheck", "audit", *args, "--allow-private"], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_cli_audit_exit_codes_and_outputs(tmp_path):
@@ -394,7 +426,20 @@ def test_cli_audit_summary_shows_page_and_server_text_inert(tmp_path):
         urls = tmp_path / "urls.txt"
         urls.write_text(f"{base}/blog/post-1?q={markup}\n{base}/blog/post-2\n{base}/blog/post-9\n", encoding="utf-8")
         env = {**os.environ, "COLUMNS": "250"}
-        cmd = [sys.executable, "-m", "claimcheck", "audit", str(urls), str(saved), "--out", str(tmp_path / "out"), "--no-progress", "--retries", "0"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "claimcheck",
+            "audit",
+            str(urls),
+            str(saved),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-progress",
+            "--retries",
+            "0",
+            "--allow-private",
+        ]
         done = subprocess.run(cmd, capture_output=True, timeout=300, env=env)
     assert done.returncode == 2, done.stderr  # the failed page
     for stream in (done.stdout, done.stderr):
@@ -420,7 +465,7 @@ def test_crawl_judges_links_by_where_they_point(tmp_path):
             f'<a href="{base}/blog/../outside.html">out</a> <a href="{base}/blog/%2e%2E/shop/">shop</a>'
             f'<a href="{base}/blog/./x/../post-2">next</a></main></body></html>'
         ]
-        audit(AuditInputs(crawl=(f"{base}/blog/post-1",)), tmp_path, AuditConfig(jobs=1, max_depth=3))
+        audit(AuditInputs(crawl=(f"{base}/blog/post-1",)), tmp_path, AuditConfig(options=LOCAL, jobs=1, max_depth=3))
     assert set(statuses(tmp_path)) == {f"{base}/blog/post-1", f"{base}/blog/post-2"}
     assert not any(".." in path or "outside" in path or "shop" in path for path in small.requests)
 
@@ -436,7 +481,7 @@ def test_unreachable_host_fails_its_pages(tmp_path):
     base = f"http://127.0.0.1:{closed_port()}"
     urls = tmp_path / "urls.txt"
     urls.write_text(f"{base}/blog/post-1\n{base}/blog/post-2\n", encoding="utf-8")
-    result = audit(AuditInputs(sources=(str(urls),)), tmp_path / "out", AuditConfig(politeness=Politeness(retries=0)))
+    result = audit(AuditInputs(sources=(str(urls),)), tmp_path / "out", AuditConfig(options=LOCAL, politeness=Politeness(retries=0)))
     assert result.counts == {"failed": 2}
     assert set(statuses(tmp_path / "out").values()) == {("failed", "robots.txt unreachable (connection refused)")}
     done = run_cli(str(urls), "--out", str(tmp_path / "cli"), "--no-progress", "--retries", "0")
@@ -447,7 +492,7 @@ def test_unreachable_host_fails_its_pages(tmp_path):
 def test_robots_txt_5xx_fails_pages_until_it_answers_and_4xx_allows(tmp_path):
     small = Site(n=3, slow_every=0, fail_every=0, flaky_every=0)
     small.robots_status = 503
-    config = AuditConfig(politeness=Politeness(retries=1, backoff=0.01))
+    config = AuditConfig(options=LOCAL, politeness=Politeness(retries=1, backoff=0.01))
     with small.serve() as base:
         inputs = AuditInputs(sources=(f"{base}/blog/post-1", f"{base}/blog/post-2"))
         result = audit(inputs, tmp_path / "out", config)
@@ -503,8 +548,9 @@ def test_damaged_warc_keeps_the_records_before_the_damage(tmp_path, damage):
     again = audit(AuditInputs(sources=(str(warc),)), tmp_path / "out")  # resuming tries it again: still failed
     assert again.counts == {"done": kept, "failed": 1} and statuses(tmp_path / "out")[f"{warc}::damaged"] == (status, reason)
     done = subprocess.run(
-        [sys.executable, "-m", "claimcheck", "audit", str(warc), "--out", str(tmp_path / "cli"), "--no-progress"],
-        capture_output=True, timeout=300,
+        [sys.executable, "-m", "claimcheck", "audit", str(warc), "--out", str(tmp_path / "cli"), "--no-progress", "--allow-private"],
+        capture_output=True,
+        timeout=300,
     )
     assert done.returncode == 2, done.stderr
     for stream in (done.stdout, done.stderr):

@@ -19,7 +19,7 @@ GOOD_PAGE = (
     "<p>Our kombucha is a miracle for digestion and has no side effects. It is brewed in small batches every week.</p>"
     "</article></body></html>"
 )
-FAST = Options(connect_timeout=2, read_timeout=1, total_timeout=5)
+FAST = Options(connect_timeout=2, read_timeout=1, total_timeout=5, allow_private=True)
 
 
 def serve(httpserver, path: str, body, status: int = 200, content_type: str = "text/html; charset=utf-8", headers=None):
@@ -111,7 +111,7 @@ def test_a_streamed_body_over_the_cap_is_cut_off(httpserver):
             yield b"<p>" + b"x" * 8192 + b"</p>"
 
     httpserver.expect_request("/stream").respond_with_response(Response(chunks(), content_type="text/html"))
-    err = error_of(httpserver.url_for("/stream"), Options(max_bytes=1_000_000, read_timeout=2, total_timeout=10))
+    err = error_of(httpserver.url_for("/stream"), Options(max_bytes=1_000_000, read_timeout=2, total_timeout=10, allow_private=True))
     assert isinstance(err, TooLargeError)
 
 
@@ -207,7 +207,7 @@ def stalling_server():
 
 def test_a_server_that_stalls_mid_body(stalling_server):
     start = time.monotonic()
-    err = error_of(stalling_server, Options(connect_timeout=2, read_timeout=0.5, total_timeout=5))
+    err = error_of(stalling_server, Options(connect_timeout=2, read_timeout=0.5, total_timeout=5, allow_private=True))
     assert isinstance(err, FetchError) and "timed out" in str(err)
     assert time.monotonic() - start < 4
 

@@ -165,7 +165,7 @@ def test_ctrl_c_during_a_fetch_exits_130_with_one_line():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/slow"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "claimcheck", "--timeout", "60", url],
+        [sys.executable, "-m", "claimcheck", "--timeout", "60", "--allow-private", url],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a background shell may have ignored SIGINT

@@ -82,5 +82,7 @@ def test_lexicon_phrase_in_two_categories_names_both(tmp_path):
             },
         },
     )
-    with pytest.raises(DataFileError, match=r"categories\.establishment: phrase 'Clinically-proven' is already listed in categories\.booster"):
+    with pytest.raises(
+        DataFileError, match=r"categories\.establishment: phrase 'Clinically-proven' is already listed in categories\.booster"
+    ):
         load_lexicon(path)

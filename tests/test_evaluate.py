@@ -240,8 +240,15 @@ def test_evaluate_command_compares_models_on_the_same_pages(tmp_path):
     (tmp_path / "gold").mkdir()
     (tmp_path / "pages" / "p.txt").write_text("Our drops cure migraines overnight and have no side effects.\n\nWe are open on Sundays.\n")
     lines = [
-        {"doc": "p.txt", "i": 0, "text": "Our drops cure migraines overnight and have no side effects.", "unit": "sentence",
-         "types": ["efficacy", "safety"], "strength": "strong", "evidence": "none"},
+        {
+            "doc": "p.txt",
+            "i": 0,
+            "text": "Our drops cure migraines overnight and have no side effects.",
+            "unit": "sentence",
+            "types": ["efficacy", "safety"],
+            "strength": "strong",
+            "evidence": "none",
+        },
         {"doc": "p.txt", "i": 1, "text": "We are open on Sundays.", "unit": "sentence", "types": [], "strength": None, "evidence": "none"},
     ]
     gold_file = tmp_path / "gold" / "p.jsonl"

@@ -154,7 +154,10 @@ def test_author_year_citations_with_several_authors(citation):
     [
         # hospitals, health organisations, journals, universities: sources
         ("https://www.mayoclinic.org/diseases-conditions/insomnia/symptoms-causes/syc-20355167", "evidence:hospital"),
-        ("https://www.heart.org/en/healthy-living/fitness/fitness-basics/aha-recs-for-physical-activity-in-adults", "evidence:organisation"),
+        (
+            "https://www.heart.org/en/healthy-living/fitness/fitness-basics/aha-recs-for-physical-activity-in-adults",
+            "evidence:organisation",
+        ),
         ("https://jamanetwork.com/journals/jama/fullarticle/2780000", "evidence:journal"),
         ("https://www.sph.example.edu/nutrition/whole-grains/", "evidence:agency"),
         ("https://go.redirect.example/?id=7&url=https%3A%2F%2Fdoi.org%2F10.1000%2Fxyz123", "evidence:literature"),
@@ -196,7 +199,7 @@ def test_different_sites_under_one_country_suffix_are_not_the_same_site():
 def test_the_canonical_address_tells_which_links_are_the_sites_own():
     html = (
         '<html><head><link rel="canonical" href="https://www.health.example.gov/eat-well/fibre.html"></head><body><article>'
-        '<p>Fibre keeps bowel movements regular and lowers cholesterol. '
+        "<p>Fibre keeps bowel movements regular and lowers cholesterol. "
         'See our <a href="https://www.health.example.gov/eat-well/grains.html">page on whole grains</a>.</p>'
         "</article></body></html>"
     )
@@ -243,7 +246,9 @@ def test_the_neighbouring_rule_does_not_cross_a_heading():
 
 
 def test_list_items_take_described_evidence_from_their_lead_in():
-    rows = evidence_of("<p>Tai chi has been shown to help:</p><ul><li>Improve balance</li><li>Ease knee pain</li></ul><p>Classes run weekly.</p>")
+    rows = evidence_of(
+        "<p>Tai chi has been shown to help:</p><ul><li>Improve balance</li><li>Ease knee pain</li></ul><p>Classes run weekly.</p>"
+    )
     assert [label for _, label in rows] == ["described", "described", "described", "none"]
 
 

@@ -30,7 +30,11 @@ CONTROLS = {chr(c) for c in range(0x20)} | {chr(c) for c in range(0x7F, 0xA0)}
         ("plain text stays", "plain text stays", "plain text stays"),
         ("", "", ""),
         (None, "", ""),
-        ("caf\u00e9 \u2014 \u201cquoted\u201d \u4e2d\u6587 \U0001f600", "caf\u00e9 \u2014 \u201cquoted\u201d \u4e2d\u6587 \U0001f600", None),
+        (
+            "caf\u00e9 \u2014 \u201cquoted\u201d \u4e2d\u6587 \U0001f600",
+            "caf\u00e9 \u2014 \u201cquoted\u201d \u4e2d\u6587 \U0001f600",
+            None,
+        ),
         ("a\nb\tc", "a b c", "a\nb\tc"),
         ("a\r\nb", "a b", "a\nb"),
         ("over\rwrite", "overwrite", None),
@@ -141,9 +145,7 @@ def test_render_text_cleans_every_field_and_json_keeps_them(example_report):
     other = next(s for s in example_report.sentences if not s.flagged)
     quoting = replace(flagged.findings[0], message=f"quoting {HOSTILE}", sentence=other.index)
     hostile_other = replace(other, text=f"{other.text} {HOSTILE}", findings=(*other.findings, quoting))
-    sentences = tuple(
-        hostile_sentence if s is flagged else hostile_other if s is other else s for s in example_report.sentences
-    )
+    sentences = tuple(hostile_sentence if s is flagged else hostile_other if s is other else s for s in example_report.sentences)
     report = replace(
         example_report,
         title=f"Title {HOSTILE}",

@@ -58,7 +58,9 @@ def test_training_reads_real_pages_when_given_and_says_so(tmp_path, capsys):
             ("Sleep matters for everyone.", "sentence", [], None, "none"),
         ]
         for i, (text, unit, types, strength, evidence) in enumerate(rows):
-            lines.append(json.dumps({"doc": doc, "i": i, "text": text, "unit": unit, "types": types, "strength": strength, "evidence": evidence}))
+            lines.append(
+                json.dumps({"doc": doc, "i": i, "text": text, "unit": unit, "types": types, "strength": strength, "evidence": evidence})
+            )
     (real / "gold" / "r.jsonl").write_text("\n".join(lines) + "\n")
     out = tmp_path / "m"
     assert train_main(["--corpus", str(corpus), "--real", str(real), "--out", str(out)]) == 0

@@ -21,6 +21,7 @@ from .errors import (
     FetchError,
     InputError,
     ModelError,
+    PrivateAddressError,
     TooLargeError,
 )
 from .options import Options
@@ -38,6 +39,7 @@ __all__ = [
     "FetchError",
     "Finding",
     "InputError",
+    "PrivateAddressError",
     "ModelError",
     "Options",
     "Page",

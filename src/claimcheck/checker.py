@@ -94,13 +94,19 @@ class Checker:
 
     # -- entry points -----------------------------------------------------------------------------
     def check_page(self, page: Page, timer: StageTimer | None = None) -> Report:
-        """Check a fetched or read page; ``timer`` collects the seconds spent in each stage."""
+        """Check a fetched or read page; ``timer`` collects the seconds spent in each stage.
+
+        The check keeps to the page budget of the options: at most ``max_units`` units, and no new
+        unit taken once ``max_seconds`` have passed since it began; a page cut short says so in
+        its notices.
+        """
+        started = time.monotonic()
         stage: Callable = timer.stage if timer else _untimed
         with stage("clean"):
             doc = clean(page)
         with stage("segment"):
             units = segment(doc)
-        analysis = self.analyse(doc, units, timer)
+        analysis = self.analyse(doc, units, timer, started=started)
         return Report(
             source=page.source,
             sentences=analysis.sentences,
@@ -142,29 +148,49 @@ class Checker:
         return self.check_file(source)
 
     # -- after segmentation -----------------------------------------------------------------------
-    def analyse(self, document: Document, units: Sequence[Unit], timer: StageTimer | None = None) -> Analysis:
+    def analyse(
+        self, document: Document, units: Sequence[Unit], timer: StageTimer | None = None, started: float | None = None
+    ) -> Analysis:
         """Label the units of a cleaned document and run the rules on them.
 
         Args:
             document: the page cleaned to its main content (its language decides whether claims are classified).
             units: the document's units, in order, as :func:`~claimcheck.segmentation.segment` returns them.
             timer: collects the seconds spent in each stage.
+            started: the :func:`time.monotonic` time the page's check began, for the time budget
+                (``max_seconds``); default now.
 
         Returns:
-            The result of each unit, in order, and the page-level findings.
+            The result of each unit, in order, and the page-level findings. Only the first
+            ``max_units`` units are analysed, and only those taken before the time budget ran out;
+            a notice says when units were left out.
         """
         units = tuple(units)
         stage: Callable = timer.stage if timer else _untimed
         classified = document.language in SUPPORTED_LANGUAGES or document.language is None
         notices: tuple[str, ...] = ()
+        limit = self.options.max_units
+        if len(units) > limit:
+            notices += (f"the page has {len(units):,} units; only the first {limit:,} were checked (--max-units)",)
+            units = units[:limit]
+        budget_end = (time.monotonic() if started is None else started) + self.options.max_seconds
         with stage("wording"):
-            wordings = [rate(u, self._lexicon) for u in units]
+            wordings = []
+            for unit in units:
+                if time.monotonic() > budget_end:
+                    notices += (
+                        f"checking stopped at the page's time budget of {self.options.max_seconds:g} s (--max-seconds): "
+                        f"only the first {len(wordings):,} of {len(units):,} units were checked",
+                    )
+                    units = units[: len(wordings)]
+                    break
+                wordings.append(rate(unit, self._lexicon))
         with stage("classify"):
             if classified:
                 types, wordings, confidences = self._classify(units, wordings)
             else:
                 types, confidences = [()] * len(units), [None] * len(units)
-                notices = (f"the page's language is {document.language!r}, not English: claims were not classified",)
+                notices += (f"the page's language is {document.language!r}, not English: claims were not classified",)
         with stage("evidence"):
             evidences = find_evidence(document, units)
         with stage("rules"):

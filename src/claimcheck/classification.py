@@ -131,7 +131,9 @@ class LinearClassifier:
         rows = []
         for i, (u, w) in enumerate(zip(units, wordings)):
             prev = scores[i - 1] if i else None
-            rows.append(stack_features(scores[i], u.unit, w.kinds, w.label, u.text, self.vocabulary, prev, units[i - 1].text if i else None))
+            rows.append(
+                stack_features(scores[i], u.unit, w.kinds, w.label, u.text, self.vocabulary, prev, units[i - 1].text if i else None)
+            )
         x = np.asarray(rows)
         z = np.clip(x @ self.coef + self.intercept, -500.0, 500.0)  # math.exp overflows past about 709
         confidences = (1.0 / (1.0 + np.exp(-z))).tolist()
@@ -179,7 +181,10 @@ def load_classifier(path: Path | None = None) -> Classifier:
             raise ModelError("model metadata is not a JSON object; retrain with 'claimcheck train'", str(meta_path))
         backend = meta.get("backend")
         if backend not in BACKENDS:
-            raise ModelError(f"unknown model backend {backend!r}; this claimcheck reads {list(BACKENDS)}; retrain with 'claimcheck train'", str(meta_path))
+            raise ModelError(
+                f"unknown model backend {backend!r}; this claimcheck reads {list(BACKENDS)}; retrain with 'claimcheck train'",
+                str(meta_path),
+            )
         if meta.get("feature_version") != FEATURE_VERSION:
             raise ModelError(f"model features version {meta.get('feature_version')!r}, expected {FEATURE_VERSION}; retrain", str(meta_path))
         thresholds = np.array([float(meta["thresholds"][t]) for t in TYPES])
@@ -199,7 +204,9 @@ def load_classifier(path: Path | None = None) -> Classifier:
     expected = cue_vocabulary(lexicon)
     if vocabulary != expected:
         missing = sorted(set(expected) ^ set(vocabulary))
-        raise ModelError(f"the model was trained with other wording-cue kinds ({', '.join(missing)}); retrain with 'claimcheck train'", str(meta_path))
+        raise ModelError(
+            f"the model was trained with other wording-cue kinds ({', '.join(missing)}); retrain with 'claimcheck train'", str(meta_path)
+        )
     model = linear.load(directory, MODEL_NAME)
     width = len(stack_features(np.zeros(len(model.classes)), "sentence", (), "moderate", "", vocabulary, None, None))
     numbers = np.concatenate([coef, claim_coef, thresholds, [intercept, claim_intercept, point, claim_point]])
@@ -214,5 +221,14 @@ def load_classifier(path: Path | None = None) -> Classifier:
     ):
         raise ModelError("the model's confidence layer does not fit its heads; retrain with 'claimcheck train'", str(meta_path))
     return LinearClassifier(
-        model, thresholds, vocabulary, coef, intercept, point, claim_coef, claim_intercept, claim_point, tuple(sorted(lexicon.implies.items()))
+        model,
+        thresholds,
+        vocabulary,
+        coef,
+        intercept,
+        point,
+        claim_coef,
+        claim_intercept,
+        claim_point,
+        tuple(sorted(lexicon.implies.items())),
     )

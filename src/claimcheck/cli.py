@@ -79,16 +79,51 @@ def _check_options(command):
             type=float,
             help="Flag only claims whose confidence is at least this (0 to 1); default: the model's operating point.",
         ),
+        click.option(
+            "--max-units",
+            type=int,
+            default=Options.max_units,
+            show_default=True,
+            help="Most units of one page checked; a longer page is checked up to this and says so.",
+        ),
+        click.option(
+            "--max-seconds",
+            type=float,
+            default=Options.max_seconds,
+            show_default=True,
+            help="Time budget for checking one page once read; then no further units are taken.",
+        ),
+        click.option(
+            "--allow-private",
+            is_flag=True,
+            help="Also fetch loopback, private and link-local addresses (refused by default: see README).",
+        ),
     ]
     for flag in reversed(flags):
         command = flag(command)
     return command
 
 
-def _build_options(max_bytes: int, timeout: float, model_path: Path | None, min_confidence: float | None) -> Options:
+def _build_options(
+    max_bytes: int,
+    timeout: float,
+    model_path: Path | None,
+    min_confidence: float | None,
+    max_units: int,
+    max_seconds: float,
+    allow_private: bool,
+) -> Options:
     """The Options of the checking flags; an invalid value is one line on stderr and exit 2."""
     try:
-        return Options(max_bytes=max_bytes, total_timeout=timeout, model_path=model_path, min_confidence=min_confidence)
+        return Options(
+            max_bytes=max_bytes,
+            total_timeout=timeout,
+            model_path=model_path,
+            min_confidence=min_confidence,
+            max_units=max_units,
+            max_seconds=max_seconds,
+            allow_private=allow_private,
+        )
     except ClaimcheckError as exc:
         click.echo(f"claimcheck: {clean(str(exc))}", err=True)
         sys.exit(exc.exit_code)
@@ -170,14 +205,14 @@ def _fails(severities: Iterable[str | None], fail_on: str) -> bool:
     help="Exit 1 when a finding at or above this severity exists.",
 )
 @_check_options
-def check_command(sources, fmt, output, fail_on, max_bytes, timeout, model_path, min_confidence) -> None:
+def check_command(sources, fmt, output, fail_on, **checking) -> None:
     """Check one or more pages."""
     from rich.console import Console
 
     from .checker import Checker
     from .report import max_severity, render_text, to_json
 
-    options = _build_options(max_bytes, timeout, model_path, min_confidence)
+    options = _build_options(**checking)
     if fmt == "json" and len(sources) > 1:
         fmt = "jsonl"
     target = _open_output(output, sources) if output else None
@@ -253,7 +288,18 @@ def train_command(corpus: Path, real: Path, no_real: bool, real_weight: float, c
     """Rebuild the model directory from the corpus and the labelled real pages (needs the 'train' extra)."""
     from .train import main as train_main
 
-    args = ["--corpus", str(corpus), "--real", str(real), "--real-weight", str(real_weight), "--confidence-on", confidence_on, "--out", str(out)]
+    args = [
+        "--corpus",
+        str(corpus),
+        "--real",
+        str(real),
+        "--real-weight",
+        str(real_weight),
+        "--confidence-on",
+        confidence_on,
+        "--out",
+        str(out),
+    ]
     sys.exit(train_main([*args, *(["--no-real"] if no_real else [])]))
 
 
@@ -320,7 +366,9 @@ Exit codes:
 
 @main.command("audit", epilog=AUDIT_EXAMPLES)
 @click.argument("sources", nargs=-1)
-@click.option("--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("audit"), show_default=True, help="Output folder.")
+@click.option(
+    "--out", "-o", type=click.Path(file_okay=False, path_type=Path), default=Path("audit"), show_default=True, help="Output folder."
+)
 @click.option("--sitemap", "sitemaps", multiple=True, metavar="URL|FILE", help="A sitemap or sitemap index (gzipped or not).")
 @click.option("--crawl", "crawls", multiple=True, metavar="URL", help="Crawl the site from this URL, staying under its folder.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="The most pages the audit holds.")
@@ -339,18 +387,46 @@ Exit codes:
 @click.option("--fail-on", type=click.Choice(FAIL_ON), default="never", show_default=True)
 @_check_options
 @click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: when stderr is a terminal).")
-def audit_command(sources, out, sitemaps, crawls, max_pages, max_depth, any_path, jobs, engine, scheduler, concurrency, per_host,
-                  delay, retries, ignore_robots, cache, no_cache, fail_on, max_bytes, timeout, model_path, min_confidence, progress) -> None:
+def audit_command(
+    sources,
+    out,
+    sitemaps,
+    crawls,
+    max_pages,
+    max_depth,
+    any_path,
+    jobs,
+    engine,
+    scheduler,
+    concurrency,
+    per_host,
+    delay,
+    retries,
+    ignore_robots,
+    cache,
+    no_cache,
+    fail_on,
+    progress,
+    **checking,
+) -> None:
     """Audit many pages: URL lists, sitemaps, a crawl, folders of saved pages, WARC files."""
     from rich.console import Console
 
     from .audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_summary
     from .audit.display import ProgressBar, render_summary
 
-    options = _build_options(max_bytes, timeout, model_path, min_confidence)
+    options = _build_options(**checking)
     config = AuditConfig(
-        jobs=jobs, engine=engine, scheduler=scheduler, concurrency=concurrency, max_pages=max_pages, max_depth=max_depth,
-        any_path=any_path, cache=cache, use_cache=not no_cache, options=options,
+        jobs=jobs,
+        engine=engine,
+        scheduler=scheduler,
+        concurrency=concurrency,
+        max_pages=max_pages,
+        max_depth=max_depth,
+        any_path=any_path,
+        cache=cache,
+        use_cache=not no_cache,
+        options=options,
         politeness=Politeness(per_host=per_host, delay=delay, retries=retries, obey_robots=not ignore_robots),
     )
     inputs = AuditInputs(tuple(sources), tuple(sitemaps), tuple(crawls))

@@ -5,6 +5,7 @@
     │   ├── ContentTypeError  a content type that is not HTML or plain text
     │   └── TooLargeError     a body over the size cap
     ├── FetchError            the network: DNS, refused, timeouts, HTTP status, redirects
+    │   └── PrivateAddressError  a destination that is not a public address (--allow-private)
     ├── DataFileError         a lexicon, rule or host file that breaks its schema
     └── ModelError            the shipped model is missing or unreadable
 
@@ -58,6 +59,18 @@ class FetchError(ClaimcheckError):
         self.status = status
         self.retry_after = retry_after
         self.transient = transient
+
+
+class PrivateAddressError(FetchError):
+    """A URL, redirect or link leads to an address that is not public (loopback, private, link-local...).
+
+    ``kind`` names the class of the address. Refused before connecting and never retried;
+    ``Options(allow_private=True)`` (``--allow-private``) lifts the check.
+    """
+
+    def __init__(self, kind: str, reason: str, source: str | None = None) -> None:
+        super().__init__(reason, source)
+        self.kind = kind
 
 
 class DataFileError(ClaimcheckError):

@@ -416,8 +416,13 @@ def _curve_lines(curve: dict) -> list[str]:
     def row(name: str, key: str, fmt: str) -> str:
         return f"  {name:9}" + "".join(f"{'-' if pt[key] is None else format(pt[key], fmt):>5}" for pt in grid)
 
-    lines += [row("threshold", "threshold", ".2f"), row("precision", "precision", ".2f"), row("recall", "recall", ".2f"),
-              row("F1", "f1", ".2f"), row("flagged", "flagged", "d")]
+    lines += [
+        row("threshold", "threshold", ".2f"),
+        row("precision", "precision", ".2f"),
+        row("recall", "recall", ".2f"),
+        row("F1", "f1", ".2f"),
+        row("flagged", "flagged", "d"),
+    ]
     for pt in curve["points"]:
         if pt["operating"]:
             p = "-" if pt["precision"] is None else f"{pt['precision']:.3f}"
@@ -499,7 +504,10 @@ def _comparison_lines(result: dict, width: int = 120) -> list[str]:
             lines.append(f"{name:{label}}" + "".join(f"{_ci(m['intervals'][key]):>{cell}}" for _, m in block))
         extra = (
             ("extraction recall", lambda m: f"{m['overall'].get('extraction_recall', 0):.3f}"),
-            ("average precision", lambda m: "-" if m["flag_curve"]["average_precision"] is None else f"{m['flag_curve']['average_precision']:.3f}"),
+            (
+                "average precision",
+                lambda m: "-" if m["flag_curve"]["average_precision"] is None else f"{m['flag_curve']['average_precision']:.3f}",
+            ),
             ("flagged / gold", lambda m: f"{m['overall'].get('flagged', 0)} / {m['flag_curve']['gold_flags']}"),
         )
         for name, show in extra:
@@ -534,4 +542,3 @@ def render(result: dict, fmt: str = "text") -> str:
     if "models" in result:
         return "\n".join(_comparison_lines(result))
     return "\n".join(_summary_lines(result) + _per_page_lines(result))
-

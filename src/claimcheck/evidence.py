@@ -424,7 +424,7 @@ def _described(text: str, cues: EvidenceCues) -> tuple[Cue, ...]:
 def _backs_claim(text: str, cues: EvidenceCues) -> bool:
     """Whether a sentence states something a neighbour's pointer can back: not a question, and
     worded as an effect, a risk, an outcome or a figure (advice is not)."""
-    if text.rstrip(" *_\"\u201d)").endswith("?"):
+    if text.rstrip(' *_"\u201d)').endswith("?"):
         return False
     if cues.advice is not None and cues.advice.match(text):
         return False

@@ -12,7 +12,6 @@ import email.utils
 import re
 import sys
 import threading
-import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,7 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import ContentTypeError, FetchError, InputError, TooLargeError
+from . import network
+from .errors import ContentTypeError, FetchError, InputError, PrivateAddressError, TooLargeError
 from .options import Options
 from .records import Page
 from .version import __version__
@@ -42,6 +42,24 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
+# schemes a source may carry that claimcheck does not fetch (a path such as C:\page.html has a one-letter "scheme")
+_OTHER_SCHEMES = frozenset(
+    "file ftp ftps sftp data gopher javascript mailto tel ws wss about blob ssh telnet ldap dict jar view-source".split()
+)
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):")
+
+
+def unsupported_scheme(source: str) -> str | None:
+    """The reason a URL with a scheme other than http(s) cannot be checked, or None for anything else."""
+    match = _SCHEME.match(source.strip())
+    if not match:
+        return None
+    scheme = match.group(1).lower()
+    if scheme in ("http", "https") or (scheme not in _OTHER_SCHEMES and not source.strip()[match.end() :].startswith("//")):
+        return None
+    return f"unsupported scheme {scheme}: (claimcheck fetches http:// and https:// URLs, or reads files by path)"
+
+
 def fetch_url(url: str, options: Options | None = None, client: httpx.Client | None = None) -> Page:
     """Fetch an http(s) URL and decode its body; raise FetchError or InputError with the reason."""
     options = options or Options()
@@ -49,9 +67,8 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
     owned = client is None
     if client is None:
         client = make_client(options)
-    deadline = time.monotonic() + options.total_timeout
     try:
-        with client.stream("GET", url) as response:
+        with network.deadline(options.total_timeout), client.stream("GET", url) as response:
             if response.status_code >= 400:
                 raise http_error(response, url)
             content_type = response.headers.get("content-type", "")
@@ -60,29 +77,13 @@ def fetch_url(url: str, options: Options | None = None, client: httpx.Client | N
             length = response.headers.get("content-length")
             if length and length.isdigit() and int(length) > options.max_bytes:
                 raise TooLargeError(too_large_reason(int(length), options.max_bytes), url)
-
-            def check_deadline() -> None:
-                if time.monotonic() > deadline:
-                    raise FetchError(f"timed out: the whole fetch took over {options.total_timeout:g} s", url, transient=True)
-
-            body = read_body(response, options.max_bytes, url, on_chunk=check_deadline)
+            body = read_body(response, options.max_bytes, url)
             final_url = str(response.url)
             header_charset = response.charset_encoding
-    except httpx.TooManyRedirects:
-        raise FetchError(f"too many redirects (more than {options.max_redirects}); a redirect loop?", url) from None
-    except httpx.ConnectTimeout:
-        raise FetchError(f"timed out connecting (after {options.connect_timeout:g} s)", url, transient=True) from None
-    except httpx.ReadTimeout:
-        raise FetchError(f"timed out reading (no data for {options.read_timeout:g} s)", url, transient=True) from None
-    except httpx.ConnectError as exc:
-        reason = _connect_reason(exc)
-        raise FetchError(reason, url, transient=reason == "connection refused") from None
-    except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-        raise FetchError(f"the connection broke ({type(exc).__name__})", url, transient=True) from None
     except httpx.DecodingError as exc:
         raise InputError(f"the compressed body could not be decoded ({exc})", url) from None
     except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": "), url) from None
+        raise network_error(exc, url, options) from None
     finally:
         if owned:
             client.close()
@@ -141,6 +142,49 @@ def http_error(response: httpx.Response, url: str) -> FetchError:
         retry_after=retry_after_seconds(response.headers.get("retry-after")),
         transient=status in TRANSIENT_STATUSES,
     )
+
+
+def network_error(exc: httpx.HTTPError, url: str, options: Options) -> FetchError:
+    """The FetchError for a failed request: a refused address, DNS, refused connection, timeouts, redirects."""
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, network.AddressRefused):
+        return PrivateAddressError(cause.kind, str(cause), url)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return FetchError(f"too many redirects (more than {options.max_redirects}); a redirect loop?", url)
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        target = exc.request.url if _has_request(exc) else None
+        scheme = f" {target.scheme}:" if target is not None and target.scheme else ""
+        return FetchError(f"redirected to an unsupported scheme{scheme} (claimcheck fetches http:// and https:// only)", url)
+    if isinstance(exc, httpx.TimeoutException):
+        if _deadline_spent(exc):
+            return FetchError(f"timed out: the whole fetch took over {options.total_timeout:g} s (--timeout)", url, transient=True)
+        if isinstance(exc, httpx.ConnectTimeout):
+            return FetchError(f"timed out connecting (after {options.connect_timeout:g} s)", url, transient=True)
+        return FetchError(f"timed out reading (no data for {options.read_timeout:g} s)", url, transient=True)
+    if isinstance(exc, httpx.ConnectError):
+        reason = _connect_reason(exc)
+        return FetchError(reason, url, transient=reason == "connection refused")
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return FetchError(f"the connection broke ({type(exc).__name__})", url, transient=True)
+    return FetchError(f"{type(exc).__name__}: {exc}".rstrip(": "), url)
+
+
+def _has_request(exc: httpx.HTTPError) -> bool:
+    try:
+        exc.request  # noqa: B018 - raises when the error carries no request
+    except RuntimeError:
+        return False
+    return True
+
+
+def _deadline_spent(exc: httpx.TimeoutException) -> bool:
+    """Whether a timeout came from the fetch's deadline rather than from one slow connect or read."""
+    cause = exc.__cause__
+    while cause is not None:
+        if isinstance(cause, network.DeadlineExceeded):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -325,12 +369,23 @@ def read_body(
 
 
 def make_client(options: Options) -> httpx.Client:
-    """An httpx client with claimcheck's timeouts, redirect limit and User-Agent."""
+    """An httpx client with claimcheck's timeouts, redirect limit, User-Agent and address check.
+
+    Unless ``options.allow_private``, the client connects only to public unicast addresses, at
+    every hop of a redirect chain (:mod:`claimcheck.network`). Behind a proxy taken from the
+    environment (``HTTPS_PROXY``...) the proxy resolves the names; the client then refuses
+    addresses written literally in the URL.
+    """
     timeout = httpx.Timeout(
         connect=options.connect_timeout, read=options.read_timeout, write=options.read_timeout, pool=options.connect_timeout
     )
+    transport = httpx.HTTPTransport()
+    transport._pool._network_backend = network.GuardedBackend(options.allow_private)  # httpx has no public hook for it
+    hooks = {} if options.allow_private else {"request": [_refuse_literal_address]}
     return httpx.Client(
         timeout=timeout,
+        transport=transport,
+        event_hooks=hooks,
         follow_redirects=True,
         max_redirects=options.max_redirects,
         headers={
@@ -341,11 +396,22 @@ def make_client(options: Options) -> httpx.Client:
     )
 
 
+def _refuse_literal_address(request: httpx.Request) -> None:
+    """Refuse a URL that names a non-public address literally (checked again at connect time)."""
+    address = network.literal_address(request.url.host)
+    kind = network.address_kind(address) if address is not None else None
+    if kind is not None:
+        refused = network.AddressRefused(request.url.host, str(address), kind)
+        raise httpx.ConnectError(str(refused), request=request) from refused
+
+
 def read_file(path: str | Path, options: Options | None = None) -> Page:
     """Read a saved page from disk; ``.txt`` and ``.md`` files are plain text, the rest is sniffed."""
     options = options or Options()
     p = Path(path)
     source = str(path)
+    if not p.exists() and unsupported_scheme(source):
+        raise InputError(unsupported_scheme(source) or "", source)
     if not p.exists():
         looks_like_host = re.match(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+(?:/|$)", source) and not p.suffix.lower().startswith((".htm", ".txt"))
         hint = " (for a web page, give the URL with http:// or https://)" if looks_like_host else ""
@@ -396,6 +462,9 @@ def page_from_text(text: str, source: str = "<text>") -> Page:
 
 def check_url(url: str) -> None:
     """Raise InputError unless ``url`` is an http(s) URL with a host name and a valid port."""
+    other = unsupported_scheme(url)
+    if other:
+        raise InputError(other, url)
     try:
         parts = urlsplit(url)
     except ValueError as exc:  # an unclosed "[" of an IPv6 host, for one

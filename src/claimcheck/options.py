@@ -11,7 +11,14 @@ from pathlib import Path
 from .errors import InputError
 
 # the command-line flag of each option that has one, so an error names what the user typed
-_FLAGS = {"total_timeout": "--timeout", "max_bytes": "--max-bytes", "model_path": "--model", "min_confidence": "--min-confidence"}
+_FLAGS = {
+    "total_timeout": "--timeout",
+    "max_bytes": "--max-bytes",
+    "model_path": "--model",
+    "min_confidence": "--min-confidence",
+    "max_units": "--max-units",
+    "max_seconds": "--max-seconds",
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,14 @@ class Options:
         model_path: a directory with a trained model; ``None`` means the packaged one.
         min_confidence: flag only claims whose confidence is at least this (0 to 1); ``None`` means
             the model's operating point.
+        allow_private: fetch from loopback, private, link-local and other non-public addresses too.
+            Off by default, so a page, redirect or link cannot make claimcheck reach a service on
+            the machine or its network (the cloud metadata service at 169.254.169.254, an admin
+            panel on localhost).
+        max_units: the most units (sentences, list items, headings) of one page that are checked; a
+            longer page is checked up to this many and says so in its notices.
+        max_seconds: the time budget for checking one page once it is read (cleaning included);
+            once spent, no further units are taken and the page says so in its notices.
 
     Raises:
         InputError: an option is out of range or of the wrong kind; the message names the option.
@@ -41,15 +56,22 @@ class Options:
     user_agent: str | None = None
     model_path: Path | None = None
     min_confidence: float | None = None
+    allow_private: bool = False
+    max_units: int = 5000
+    max_seconds: float = 30.0
 
     def __post_init__(self) -> None:
-        for name in ("connect_timeout", "read_timeout", "total_timeout"):
+        for name in ("connect_timeout", "read_timeout", "total_timeout", "max_seconds"):
             if not _real(getattr(self, name)) or getattr(self, name) <= 0:
                 raise _invalid(name, f"expected a number of seconds above 0, got {getattr(self, name)!r}")
         if not _whole(self.max_bytes) or self.max_bytes < 1:
             raise _invalid("max_bytes", f"expected a whole number of bytes, at least 1, got {self.max_bytes!r}")
         if not _whole(self.max_redirects) or self.max_redirects < 0:
             raise _invalid("max_redirects", f"expected a whole number, at least 0, got {self.max_redirects!r}")
+        if not _whole(self.max_units) or self.max_units < 1:
+            raise _invalid("max_units", f"expected a whole number, at least 1, got {self.max_units!r}")
+        if not isinstance(self.allow_private, bool):
+            raise _invalid("allow_private", f"expected True or False, got {self.allow_private!r}")
         if self.user_agent is not None and (
             not isinstance(self.user_agent, str) or not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n")
         ):

@@ -200,11 +200,7 @@ def stack_matrix(data: list[Example], scores: np.ndarray, kinds: tuple[str, ...]
     prev: tuple[np.ndarray, str, str] | None = None
     for e, s in zip(data, scores):
         before = prev if prev is not None and prev[2] == e.doc else None
-        rows.append(
-            stack_features(
-                s, e.unit, e.kinds, e.rule, e.text, kinds, before[0] if before else None, before[1] if before else None
-            )
-        )
+        rows.append(stack_features(s, e.unit, e.kinds, e.rule, e.text, kinds, before[0] if before else None, before[1] if before else None))
         prev = (s, e.text, e.doc)
     return np.array(rows)
 
@@ -285,9 +281,7 @@ def held_out_figures(
 # --- the whole run -------------------------------------------------------------------------------------
 
 
-def train(
-    corpus: Path, out: Path, real: Path | None = None, real_weight: float = 1.0, confidence_on: str = "all", log=print
-) -> dict:
+def train(corpus: Path, out: Path, real: Path | None = None, real_weight: float = 1.0, confidence_on: str = "all", log=print) -> dict:
     """Fit the model on the corpus (and the real pages in ``real``, when given) and write it to ``out``.
 
     ``confidence_on`` says which pages' out-of-fold outputs teach the confidence layer: ``all`` (corpus
@@ -396,4 +390,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

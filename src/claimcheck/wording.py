@@ -76,7 +76,9 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
             else:
                 key = _normal(phrase)
                 if key in literal_kinds:
-                    raise DataFileError(f"categories.{cat}: phrase {phrase!r} is already listed in categories.{literal_kinds[key][0]}", where)
+                    raise DataFileError(
+                        f"categories.{cat}: phrase {phrase!r} is already listed in categories.{literal_kinds[key][0]}", where
+                    )
                 literal_kinds[key] = (cat, negatable)
     testimonial = data["testimonial"]
     check_keys(testimonial, f"{where}: testimonial", {"first_person", "benefit_words"})

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from ..errors import InputError, TooLargeError
-from ..fetching import HTML_TYPES, TEXT_TYPES, is_url, page_from_body, too_large_reason
+from ..fetching import HTML_TYPES, TEXT_TYPES, is_url, page_from_body, too_large_reason, unsupported_scheme
 from ..options import Options
 from ..records import Page
 from .work import normalize_url
@@ -47,7 +47,7 @@ def kind_of(source: str) -> str:
         return "url"
     path = Path(source)
     if not path.exists():
-        raise InputError("no such file or folder", source)
+        raise InputError(unsupported_scheme(source) or "no such file or folder", source)
     if path.is_dir():
         return "folder"
     name = path.name.lower()
@@ -84,7 +84,8 @@ def host_of(url: str) -> str | None:
 def url_row(text: str, origin: str, depth: int = 0) -> Row:
     url = normalize_url(text)
     if url is None:
-        return Row(text, text, origin, error="malformed URL (expected http:// or https:// and a host name)", status="failed")
+        reason = unsupported_scheme(text) or "malformed URL (expected http:// or https:// and a host name)"
+        return Row(text, text, origin, error=reason, status="failed")
     return Row(url, url, origin, host_of(url), depth)
 
 

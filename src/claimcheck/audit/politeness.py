@@ -27,8 +27,9 @@ from urllib.parse import urlsplit
 import httpx
 from protego import Protego
 
+from .. import network
 from ..errors import FetchError
-from ..fetching import check_url, fetch_url, http_error, make_client, read_body, user_agent
+from ..fetching import check_url, fetch_url, http_error, make_client, network_error, read_body, user_agent
 from ..options import Options
 from ..records import Page
 
@@ -114,12 +115,19 @@ class PoliteFetcher:
         for attempt in range(self.politeness.retries + 1):
             status, body = None, b""
             try:
-                with self._slot(urlsplit(url).netloc), self.client.stream("GET", url) as response:
+                with (
+                    self._slot(urlsplit(url).netloc),
+                    network.deadline(self.options.total_timeout),
+                    self.client.stream("GET", url) as response,
+                ):
                     status = response.status_code
                     if status < 400:  # only the first ROBOTS_MAX_BYTES decoded bytes are read
                         body = read_body(response, ROBOTS_MAX_BYTES, url, truncate=True)
             except httpx.HTTPError as exc:
-                status, why = None, _network_reason(exc)
+                error = network_error(exc, url, self.options)
+                if not error.transient:
+                    return error.reason
+                status, why = None, error.reason
             if status is not None and status >= 500:
                 why = f"HTTP {status}"
             if status is not None and status < 500:
@@ -151,12 +159,12 @@ class PoliteFetcher:
 
         def get() -> bytes:
             try:
-                with self.client.stream("GET", url) as response:
+                with network.deadline(self.options.total_timeout), self.client.stream("GET", url) as response:
                     if response.status_code >= 400:
                         raise http_error(response, url)
                     return read_body(response, self.options.max_bytes, url)  # stops at the cap, decoded
             except httpx.HTTPError as exc:
-                raise FetchError(f"{type(exc).__name__}: {exc}".rstrip(": "), url, transient=True) from None
+                raise network_error(exc, url, self.options) from None
 
         return self._with_retries(url, get)
 
@@ -183,20 +191,6 @@ class PoliteFetcher:
         if retry_after is not None:
             wait = max(wait, retry_after)
         return min(wait, self.politeness.max_wait)
-
-
-def _network_reason(exc: httpx.HTTPError) -> str:
-    """A short reason for a failed request: connection refused, timed out, host not found..."""
-    text = str(exc).lower()
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if "refused" in text:
-        return "connection refused"
-    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return "host not found"
-    if isinstance(exc, httpx.ConnectError):
-        return "cannot connect"
-    return type(exc).__name__
 
 
 class _Slot:

@@ -113,9 +113,7 @@ def audit(
         signature = _signature(inputs, config)
         previous = store.get_meta("inputs")
         if previous is not None and previous != signature:
-            raise InputError(
-                "holds an audit of other inputs; rerun with the same inputs to resume, or give a new --out", str(out)
-            )
+            raise InputError("holds an audit of other inputs; rerun with the same inputs to resume, or give a new --out", str(out))
         store.set_meta("inputs", signature)
         fetcher = PoliteFetcher(config.options, config.politeness)
         try:
@@ -208,7 +206,9 @@ class _Loop:
     def run(self) -> None:
         config = self.config
         engine = (
-            DaskEngine(config.jobs, config.options, config.scheduler) if config.engine == "dask" else LocalEngine(config.jobs, config.options)
+            DaskEngine(config.jobs, config.options, config.scheduler)
+            if config.engine == "dask"
+            else LocalEngine(config.jobs, config.options)
         )
         fetch_pool = cf.ThreadPoolExecutor(config.concurrency, thread_name_prefix="claimcheck-fetch")
         fetching: dict[cf.Future, Entry] = {}
@@ -281,7 +281,9 @@ class _Loop:
             self.results.append((Outcome(entry.key, False, error=exc.reason, exit_code=exc.exit_code), None))
             return
         except Exception as exc:  # never lose a page to an unexpected error
-            self.results.append((Outcome(entry.key, False, error=f"internal error: {type(exc).__name__}: {exc}", exit_code=EXIT_INTERNAL), None))
+            self.results.append(
+                (Outcome(entry.key, False, error=f"internal error: {type(exc).__name__}: {exc}", exit_code=EXIT_INTERNAL), None)
+            )
             return
         ready.append((entry, page))
 
@@ -332,4 +334,3 @@ class _Loop:
                 started=self.started,
             )
         )
-

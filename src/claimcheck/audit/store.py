@@ -178,7 +178,9 @@ class AuditStore:
         with self._transaction():
             for outcome, final_url in results:
                 if outcome.ok:
-                    self._record_done(outcome.key, outcome.page_row, outcome.sentence_rows, outcome.finding_rows, final_url, outcome.seconds, now)
+                    self._record_done(
+                        outcome.key, outcome.page_row, outcome.sentence_rows, outcome.finding_rows, final_url, outcome.seconds, now
+                    )
                 else:
                     self.db.execute(
                         "UPDATE pages SET status = 'failed', error = ?, exit_code = ?, attempts = attempts + 1, final_url = ?,"
@@ -288,8 +290,12 @@ class PageCache:
         path = self._path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         fields = {
-            "source": page.source, "text": page.text, "kind": page.kind, "url": page.url,
-            "content_type": page.content_type, "encoding": page.encoding,
+            "source": page.source,
+            "text": page.text,
+            "kind": page.kind,
+            "url": page.url,
+            "content_type": page.content_type,
+            "encoding": page.encoding,
         }
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(gzip.compress(json.dumps(fields, ensure_ascii=False).encode("utf-8"), compresslevel=1))

@@ -22,8 +22,33 @@ from ..report import to_dict
 from ..vocabulary import SEVERITY_RANK
 
 SKIPPED_SUFFIXES = (
-    ".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".ico", ".css", ".js", ".json", ".xml", ".zip", ".gz",
-    ".mp3", ".mp4", ".mov", ".avi", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".woff", ".woff2", ".ttf",
+    ".pdf",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".webp",
+    ".svg",
+    ".ico",
+    ".css",
+    ".js",
+    ".json",
+    ".xml",
+    ".zip",
+    ".gz",
+    ".mp3",
+    ".mp4",
+    ".mov",
+    ".avi",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".ppt",
+    ".pptx",
+    ".woff",
+    ".woff2",
+    ".ttf",
 )
 EXIT_INTERNAL = 4  # the exit_code recorded for a page lost to a bug or a dead worker, not to its input
 
