@@ -11,6 +11,7 @@ import gzip
 import json
 import subprocess
 import sys
+import time
 import zlib
 
 import brotli
@@ -126,3 +127,23 @@ def test_a_robots_txt_bomb_is_read_only_up_to_its_limit(httpserver, gzip_gzip_bo
     assert result["rc"] == 0, result
     assert "1 pages: 1 checked, 0 failed" in result["stdout"]
     assert result["peak_mb"] < PEAK_LIMIT_MB, result
+
+
+def test_a_huge_page_under_the_size_cap_keeps_to_the_page_budget(tmp_path):
+    """A 9 MB page of 67,000 sentences: checked up to --max-units, in seconds, within 300 MB of a small page's peak."""
+    sentences = "".join(f"<p>Turmeric supports joint health in adults, study {i} reports. It may ease pain. </p>" for i in range(60_000))
+    huge = tmp_path / "huge.html"
+    huge.write_text(f"<html lang='en'><head><title>Huge</title></head><body><article>{sentences}</article></body></html>")
+    small = tmp_path / "small.html"
+    small.write_text(GOOD_PAGE)
+    assert 5_000_000 < huge.stat().st_size < 10 * 1024 * 1024
+    baseline = run_measured("--format", "json", str(small))
+    start = time.monotonic()
+    result = run_measured("--format", "json", str(huge))
+    seconds = time.monotonic() - start
+    assert result["rc"] == 0, result["stderr"]
+    report = json.loads(result["stdout"])
+    assert len(report["sentences"]) == 5000
+    assert any("only the first 5,000 were checked (--max-units)" in n for n in report["notices"])
+    assert result["peak_mb"] - baseline["peak_mb"] <= PEAK_LIMIT_MB, (result["peak_mb"], baseline["peak_mb"])
+    assert seconds < 90

@@ -182,3 +182,41 @@ def _edit(directory, change):
     meta = json.loads((directory / "meta.json").read_text())
     change(meta)
     (directory / "meta.json").write_text(json.dumps(meta))
+
+
+def long_page(paragraphs: int) -> str:
+    body = "".join(f"<p>{STRONG} {HEDGED} Paragraph {i} ends here.</p>" for i in range(paragraphs))
+    return f"<html lang='en'><head><title>Long</title></head><body><article>{body}</article></body></html>"
+
+
+def test_a_page_over_the_unit_budget_is_checked_up_to_it_and_says_so():
+    html = long_page(40)
+    full = Checker().check_html(html)
+    cut = Checker(claimcheck.Options(max_units=25)).check_html(html)
+    assert len(full.sentences) > 100
+    assert [s.text for s in cut.sentences] == [s.text for s in full.sentences[:25]]
+    assert [s.flagged for s in cut.sentences] == [s.flagged for s in full.sentences[:25]]
+    assert f"the page has {len(full.sentences):,} units; only the first 25 were checked (--max-units)" in cut.notices
+    assert not any("--max-units" in n for n in full.notices)
+
+
+def test_a_page_over_the_time_budget_stops_taking_units_and_says_so():
+    report = Checker(claimcheck.Options(max_seconds=1e-9)).check_html(long_page(40))
+    assert report.sentences == ()
+    assert any(n.startswith("checking stopped at the page's time budget") and "--max-seconds" in n for n in report.notices)
+
+
+def test_the_budget_flags_reach_the_cli(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    page = tmp_path / "long.html"
+    page.write_text(long_page(40), encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "claimcheck", "--format", "json", "--max-units", "10", str(page)], capture_output=True, timeout=120
+    )
+    report = json.loads(out.stdout)
+    assert len(report["sentences"]) == 10 and any("--max-units" in n for n in report["notices"])
+    bad = subprocess.run([sys.executable, "-m", "claimcheck", "--max-units", "0", str(page)], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.startswith("claimcheck: option max_units (--max-units): expected a whole number")

@@ -363,6 +363,33 @@ def _norm(text: str) -> str:
     return re.sub(r"\W+", "", text).lower()
 
 
+_LOOKAHEAD = 200
+_SUBSTRING_SEARCHES = 2000
+
+
+def _matches(kept: list[str], found: list[str]) -> list[bool]:
+    """Which fallback texts the extractor kept: whole blocks by lookup, parts of blocks by search.
+
+    The search inside the extracted text runs for at most ``_SUBSTRING_SEARCHES`` texts, so a page
+    of tens of thousands of blocks cannot make it quadratic; the rest count as not kept.
+    """
+    whole = set(kept)
+    joined = "\u0000".join(kept)
+    searches = 0
+    matched = []
+    for text in found:
+        if not text:
+            matched.append(False)
+        elif text in whole:
+            matched.append(True)
+        elif searches < _SUBSTRING_SEARCHES:
+            searches += 1
+            matched.append(text in joined)
+        else:
+            matched.append(False)
+    return matched
+
+
 def _fill_gaps(extracted: list[Block], fallback: list[Block]) -> list[Block]:
     """Add the blocks the extractor skipped inside the main content (FAQ lists, product tabs).
 
@@ -373,21 +400,24 @@ def _fill_gaps(extracted: list[Block], fallback: list[Block]) -> list[Block]:
         return extracted
     kept = [_norm(b.text) for b in extracted]
     found = [_norm(b.text) for b in fallback]
-    joined = "\u0000".join(kept)
-    matched = [bool(text) and text in joined for text in found]
+    matched = _matches(kept, found)
     hits = [i for i, m in enumerate(matched) if m]
     if len(hits) < 2:
         return extracted
     missing = [(i, fallback[i]) for i in range(hits[0], hits[-1]) if not matched[i] and len(fallback[i].text) >= 12]
     if not missing:
         return extracted
-    # place each extracted block at the position of its match in the fallback sequence
+    # place each extracted block at the position of its match in the fallback sequence, looking a
+    # bounded number of hits ahead so that a long page stays linear
     positions: list[float] = []
-    last = hits[0]
+    at = 0  # index into hits of the last placed block
     for key in kept:
-        where = next((i for i in hits if i >= last and (found[i] in key or key in found[i])), None)
-        last = where if where is not None else last
-        positions.append(float(last))
+        for j in range(at, min(len(hits), at + _LOOKAHEAD)):
+            text = found[hits[j]]
+            if text in key or key in text:
+                at = j
+                break
+        positions.append(float(hits[at]))
     merged = [(pos, 0, n, b) for n, (pos, b) in enumerate(zip(positions, extracted))]
     merged += [(float(i), 1, n, b) for n, (i, b) in enumerate(missing)]
     return [b for *_, b in sorted(merged, key=lambda t: (t[0], t[1], t[2]))]
