@@ -556,3 +556,96 @@ def test_damaged_warc_keeps_the_records_before_the_damage(tmp_path, damage):
     for stream in (done.stdout, done.stderr):
         text = stream.decode("utf-8")
         assert all(c.isprintable() or c in "\n" for c in text), text
+
+
+def descendants(pid: int) -> set[int]:
+    """The processes started by ``pid`` and by them, from /proc."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo.extend(children - found)
+            found |= children
+    return found
+
+
+def alive(pids: set[int]) -> set[int]:
+    living = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            living.add(pid)
+    return living
+
+
+def start_audit_with_workers(tmp_path: Path, base: str, urls: list[str]) -> tuple[subprocess.Popen, set[int]]:
+    listing = tmp_path / "urls.txt"
+    listing.write_text("\n".join(urls), encoding="utf-8")
+    cmd = [sys.executable, "-m", "claimcheck", "audit", str(listing), "--out", str(tmp_path / "out"), "--jobs", "2"]
+    proc = subprocess.Popen(
+        [*cmd, "--no-progress", "--allow-private"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    jsonl = tmp_path / "out" / "reports.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if jsonl.exists() and jsonl.read_bytes().count(b"\n") >= 10:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the audit ended before it could be stopped"
+    workers = descendants(proc.pid)
+    assert len(workers) >= 2, workers  # two workers (and the resource tracker)
+    return proc, workers
+
+
+def wait_until_gone(pids: set[int], seconds: float = 15) -> set[int]:
+    deadline = time.monotonic() + seconds
+    while alive(pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return alive(pids)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the worker processes")
+def test_workers_exit_when_the_audit_is_killed(tmp_path):
+    s = Site(n=N_PAGES, slow_every=0, fail_every=0, flaky_every=0)
+    with s.serve() as base:
+        proc, workers = start_audit_with_workers(tmp_path, base, s.sitemap_urls(base))
+        try:
+            os.kill(proc.pid, signal.SIGKILL)  # the audit alone, as the OOM killer would
+            proc.wait(timeout=30)
+            assert wait_until_gone(workers) == set()
+        finally:
+            for pid in alive(workers):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the worker processes")
+def test_sigterm_stops_the_audit_like_ctrl_c(tmp_path):
+    s = Site(n=N_PAGES, slow_every=0, fail_every=0, flaky_every=0)
+    with s.serve() as base:
+        proc, workers = start_audit_with_workers(tmp_path, base, s.sitemap_urls(base))
+        try:
+            proc.send_signal(signal.SIGTERM)
+            stdout, stderr = proc.communicate(timeout=60)
+            assert wait_until_gone(workers) == set()
+        finally:
+            proc.kill()
+            for pid in alive(workers):
+                os.kill(pid, signal.SIGKILL)
+        out = tmp_path / "out"
+        assert proc.returncode == 143
+        assert stderr.decode().splitlines() == [
+            f"claimcheck: {out}: stopped by SIGTERM; finished pages are saved, rerun the same command to resume"
+        ]
+        saved = reports(out)
+        assert 10 <= len(saved) < N_PAGES
+        resumed = run_cli(str(tmp_path / "urls.txt"), "--out", str(out), "--no-progress", "--jobs", "2")
+        assert resumed.returncode == 0, resumed.stderr
+    assert sorted(r["key"] for r in reports(out)) == sorted(s.sitemap_urls(base))

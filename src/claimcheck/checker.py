@@ -148,9 +148,7 @@ class Checker:
         return self.check_file(source)
 
     # -- after segmentation -----------------------------------------------------------------------
-    def analyse(
-        self, document: Document, units: Sequence[Unit], timer: StageTimer | None = None, started: float | None = None
-    ) -> Analysis:
+    def analyse(self, document: Document, units: Sequence[Unit], timer: StageTimer | None = None, started: float | None = None) -> Analysis:
         """Label the units of a cleaned document and run the rules on them.
 
         Args:

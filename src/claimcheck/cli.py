@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -17,7 +18,7 @@ from .terminal import clean
 from .version import __version__
 from .vocabulary import SEVERITIES, SEVERITY_RANK
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_SETUP, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 3, 130, 143
 FAIL_ON = (*SEVERITIES, "never")
 
 EXAMPLES = """
@@ -39,8 +40,32 @@ Exit codes:
   1  a finding at or above --fail-on
   2  bad input or a fetch error (one line on stderr per source)
   3  a broken installation: model or data file missing or invalid
-  130 interrupted
+  130 interrupted (Ctrl-C); 143 stopped by SIGTERM
 """
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: finished work is kept and the command ends with one line."""
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM into :class:`Terminated`, so a stopped command cleans up as it does on Ctrl-C."""
+
+    def handler(signum, frame) -> None:
+        raise Terminated()
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (the CLI called from a thread): leave SIGTERM as it is
+        pass
+
+
+def _interrupted(exc: KeyboardInterrupt, source: str = "", hint: str = "") -> None:
+    """One line for Ctrl-C or SIGTERM, then exit 130 or 143."""
+    terminated = isinstance(exc, Terminated)
+    line = "stopped by SIGTERM" if terminated else "interrupted"
+    click.echo(f"claimcheck: {source + ': ' if source else ''}{line}{'; ' + hint if hint else ''}", err=True)
+    sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
 
 
 class _DefaultToCheck(click.Group):
@@ -209,6 +234,7 @@ def check_command(sources, fmt, output, fail_on, **checking) -> None:
     """Check one or more pages."""
     from rich.console import Console
 
+    _stop_on_sigterm()
     from .checker import Checker
     from .report import max_severity, render_text, to_json
 
@@ -246,9 +272,8 @@ def check_command(sources, fmt, output, fail_on, **checking) -> None:
             written = True
         elif target:
             click.echo(f"claimcheck: {output}: not written, as a source could not be checked", err=True)
-    except KeyboardInterrupt:
-        click.echo("claimcheck: interrupted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc)
     except OSError as exc:  # writing the report file: a full disk, a folder removed meanwhile
         if target is None:
             raise
@@ -360,7 +385,7 @@ Exit codes:
   1  a finding at or above --fail-on
   2  bad input, or some pages failed (listed in pages.csv; rerun to retry them)
   3  a broken installation: model or data file missing or invalid
-  130 interrupted (rerun to resume)
+  130 interrupted (Ctrl-C); 143 stopped by SIGTERM (rerun to resume)
 """
 
 
@@ -412,6 +437,8 @@ def audit_command(
     """Audit many pages: URL lists, sitemaps, a crawl, folders of saved pages, WARC files."""
     from rich.console import Console
 
+    _stop_on_sigterm()
+
     from .audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_summary
     from .audit.display import ProgressBar, render_summary
 
@@ -443,9 +470,8 @@ def audit_command(
     except ClaimcheckError as exc:
         click.echo(f"claimcheck: {clean(str(exc))}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo(f"claimcheck: {out}: interrupted; finished pages are saved, rerun the same command to resume", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, str(out), "finished pages are saved, rerun the same command to resume")
     render_summary(summary, Console(highlight=False))
     click.echo(f"results in {out}/: reports.jsonl, audit.sqlite, summary.csv, pages.csv, sites.csv")
     if result.replayed:

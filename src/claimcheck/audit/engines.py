@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
 import signal
+import sys
 import threading
+import time
 
 from ..checker import default_checker
 from ..errors import ClaimcheckError, InputError
@@ -17,13 +20,41 @@ from ..options import Options
 from .work import Outcome, Task, check_tasks
 
 
-def _warm(options: Options) -> None:
-    """Build the worker's checker and load its data files and models before the first page; leave Ctrl-C to the main process."""
+def _warm(options: Options, parent: int) -> None:
+    """Set a worker up: leave Ctrl-C and SIGTERM to the audit, exit with it, and load the checker before the first page."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _exit_with_parent(parent)
     try:
         default_checker(options).load()
     except ClaimcheckError:
         pass  # the first page reports it, with its exit code
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process as soon as ``parent`` is gone (killed with SIGKILL, say), so no worker outlives its audit.
+
+    On Linux the kernel sends SIGKILL when the parent dies (PR_SET_PDEATHSIG); everywhere, a watchdog
+    thread checks twice a second that the process still has the same parent.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="claimcheck-parent-watchdog", daemon=True).start()
 
 
 class LocalEngine:
@@ -38,7 +69,7 @@ class LocalEngine:
 
     def _start(self) -> cf.ProcessPoolExecutor:
         context = multiprocessing.get_context("spawn")
-        return cf.ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_warm, initargs=(self.options,))
+        return cf.ProcessPoolExecutor(self.jobs, mp_context=context, initializer=_warm, initargs=(self.options, os.getpid()))
 
     @property
     def slots(self) -> int:
