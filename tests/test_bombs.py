@@ -7,7 +7,9 @@ same. Each check runs the CLI in a fresh process and measures its peak memory.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import subprocess
 import sys
@@ -126,6 +128,47 @@ def test_a_robots_txt_bomb_is_read_only_up_to_its_limit(httpserver, gzip_gzip_bo
     result = run_measured("audit", str(urls), "--out", str(tmp_path / "out"), "--no-progress")
     assert result["rc"] == 0, result
     assert "1 pages: 1 checked, 0 failed" in result["stdout"]
+    assert result["peak_mb"] < PEAK_LIMIT_MB, result
+
+
+def write_warc(path, records: list[tuple[str, bytes, list[tuple[str, str]]]]) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for uri, payload, headers in records:
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8"), *headers], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(uri, "response", payload=io.BytesIO(payload), http_headers=http))
+
+
+def chunked(body: bytes, size: int = 700) -> bytes:
+    parts = [b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size]) for i in range(0, len(body), size)]
+    return b"".join(parts) + b"0\r\n\r\n"
+
+
+def test_a_compressed_bomb_inside_a_warc_record_is_refused_at_the_cap(tmp_path, brotli_bomb, gzip_gzip_bomb):
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(
+        warc,
+        [
+            ("https://clinic.example/br", brotli_bomb, [("Content-Encoding", "br")]),
+            ("https://clinic.example/gz", chunked(gzip_gzip_bomb), [("Content-Encoding", "gzip, gzip"), ("Transfer-Encoding", "chunked")]),
+            (
+                "https://clinic.example/ok",
+                chunked(gzip.compress(GOOD_PAGE.encode())),
+                [("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked")],
+            ),
+        ],
+    )
+    result = run_measured("audit", str(warc), "--out", str(tmp_path / "out"), "--no-progress")
+    assert result["rc"] == 2, result  # two pages failed
+    assert "3 pages: 1 checked, 2 failed" in result["stdout"]
+    with open(tmp_path / "out" / "pages.csv", encoding="utf-8") as fh:
+        rows = {row["key"]: row for row in csv.DictReader(fh)}
+    for bomb in ("https://clinic.example/br", "https://clinic.example/gz"):
+        assert rows[bomb]["status"] == "failed" and "the cap is 10.0 MB (--max-bytes)" in rows[bomb]["error"]
+    assert rows["https://clinic.example/ok"]["status"] == "done" and rows["https://clinic.example/ok"]["title"].startswith("Kombucha")
     assert result["peak_mb"] < PEAK_LIMIT_MB, result
 
 

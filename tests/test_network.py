@@ -224,9 +224,7 @@ def test_unsupported_schemes_have_their_own_message(tmp_path):
         assert f"unsupported scheme {source.split(':')[0]}:" in str(info.value)
     urls = tmp_path / "urls.txt"
     urls.write_text("https://example.org/a\nftp://example.org/b\n")
-    out = subprocess.run(
-        [sys.executable, "-m", "claimcheck", "ftp://example.org/page.html"], capture_output=True, text=True, timeout=120
-    )
+    out = subprocess.run([sys.executable, "-m", "claimcheck", "ftp://example.org/page.html"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 2
     assert out.stderr.splitlines() == [
         "claimcheck: ftp://example.org/page.html: unsupported scheme ftp: "

@@ -306,13 +306,13 @@ class _BrotliLayer:
         return iter(())
 
 
-def _layers(response: httpx.Response) -> list:
-    """The decoders for a response's Content-Encoding, in the order they apply (the last coding first)."""
+def _layers(encodings: list[str]) -> list:
+    """The decoders for a Content-Encoding list, in the order they apply (the last coding first)."""
     layers: list = []
-    for value in response.headers.get_list("content-encoding", split_commas=True):
+    for value in encodings:
         coding = value.strip().lower()
-        if coding in ("gzip", "deflate"):
-            layers.append(_ZlibLayer(coding))
+        if coding in ("gzip", "x-gzip", "deflate"):
+            layers.append(_ZlibLayer("deflate" if coding == "deflate" else "gzip"))
         elif coding == "br":
             if not BROTLI:
                 raise httpx.DecodingError("brotli decoding needs Brotli 1.2 or later")
@@ -323,20 +323,25 @@ def _layers(response: httpx.Response) -> list:
     return layers[::-1]
 
 
-def iter_decoded(response: httpx.Response) -> Iterator[bytes]:
-    """A streamed response's body, decoded from its Content-Encoding in pieces of bounded size."""
-    layers = _layers(response)
+def decode_pieces(pieces: Iterator[bytes], encodings: list[str]) -> Iterator[bytes]:
+    """Raw body pieces decoded from their Content-Encoding (a list of codings), in pieces of bounded size."""
+    layers = _layers(encodings)
 
-    def through(pieces: Iterator[bytes], depth: int) -> Iterator[bytes]:
+    def through(stream: Iterator[bytes], depth: int) -> Iterator[bytes]:
         if depth == len(layers):
-            yield from pieces
+            yield from stream
             return
         layer = layers[depth]
-        for piece in pieces:
+        for piece in stream:
             yield from through(layer.feed(piece), depth + 1)
         yield from through(layer.finish(), depth + 1)
 
-    yield from through(response.iter_raw(), 0)
+    yield from through(pieces, 0)
+
+
+def iter_decoded(response: httpx.Response) -> Iterator[bytes]:
+    """A streamed response's body, decoded from its Content-Encoding in pieces of bounded size."""
+    return decode_pieces(response.iter_raw(), response.headers.get_list("content-encoding", split_commas=True))
 
 
 def read_body(
@@ -351,9 +356,20 @@ def read_body(
     With ``truncate`` the body is cut at ``max_bytes`` instead, without reading the rest.
     ``on_chunk`` is called after each decoded piece (a deadline check).
     """
+    return read_decoded(iter_decoded(response), max_bytes, source, truncate, on_chunk)
+
+
+def read_decoded(
+    pieces: Iterator[bytes],
+    max_bytes: int,
+    source: str,
+    truncate: bool = False,
+    on_chunk: Callable[[], None] | None = None,
+) -> bytes:
+    """Join decoded pieces (:func:`decode_pieces`) up to ``max_bytes``, as :func:`read_body` does."""
     chunks: list[bytes] = []
     size = 0
-    for chunk in iter_decoded(response):
+    for chunk in pieces:
         if not chunk:
             continue
         size += len(chunk)

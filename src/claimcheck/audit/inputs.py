@@ -15,10 +15,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 from lxml import etree
 
 from ..errors import InputError, TooLargeError
-from ..fetching import HTML_TYPES, TEXT_TYPES, is_url, page_from_body, too_large_reason, unsupported_scheme
+from ..fetching import (
+    DECODE_CHUNK,
+    HTML_TYPES,
+    TEXT_TYPES,
+    decode_pieces,
+    is_url,
+    page_from_body,
+    read_decoded,
+    too_large_reason,
+    unsupported_scheme,
+)
 from ..options import Options
 from ..records import Page
 from .work import normalize_url
@@ -223,12 +234,29 @@ def read_warc_page(locator: str, options: Options) -> Page:
             uri = record.rec_headers.get_header("WARC-Target-URI") or locator
             headers = record.http_headers if record.rec_type == "response" else record.rec_headers
             content_type = headers.get_header("Content-Type") if headers is not None else None
-            body = record.content_stream().read(options.max_bytes + 1)
-    except (OSError, ValueError, StopIteration) as exc:
+            body = _record_body(record, options.max_bytes, uri)
+    except (OSError, ValueError, StopIteration, httpx.DecodingError) as exc:
         raise InputError(f"cannot read the archived record ({exc or type(exc).__name__})", locator) from None
-    if len(body) > options.max_bytes:
-        raise TooLargeError(too_large_reason(len(body), options.max_bytes, more=True), uri)
     return page_from_body(body, uri, content_type)
+
+
+def _record_body(record, max_bytes: int, uri: str) -> bytes:
+    """A record's payload, de-chunked and decoded from its Content-Encoding a bounded piece at a time.
+
+    Decoding stops at ``max_bytes`` of decoded body (TooLargeError), so a compressed bomb in an
+    archive is refused after a few pieces, as it is from a server.
+    """
+    from warcio.bufferedreaders import ChunkedDataReader
+
+    stream = record.raw_stream
+    encodings: list[str] = []
+    if record.rec_type == "response" and record.http_headers is not None:
+        headers = record.http_headers
+        if (headers.get_header("Transfer-Encoding") or "").strip().lower() == "chunked":
+            stream = ChunkedDataReader(stream, decomp_type=None)
+        encodings = [c for value in headers.headers if value[0].lower() == "content-encoding" for c in value[1].split(",")]
+    pieces = iter(lambda: stream.read(DECODE_CHUNK), b"")
+    return read_decoded(decode_pieces(pieces, encodings), max_bytes, uri)
 
 
 def parse_sitemap(body: bytes, source: str, max_bytes: int | None = None) -> tuple[list[str], list[str]]:
