@@ -121,6 +121,7 @@ class Checker:
             classified=analysis.classified,
             notices=analysis.notices,
             min_confidence=analysis.min_confidence,
+            model=self._classifier.model_id if analysis.classified else None,
         )
 
     def check_html(self, html: str | bytes, url: str | None = None) -> Report:

@@ -11,6 +11,7 @@ such layer decides whether the unit makes a claim at all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -99,6 +100,7 @@ class Classifier(Protocol):
     """A classification backend: the labels and flag confidence of a page's units, in order."""
 
     operating_point: float
+    model_id: str  # names the trained model: backend, feature version and a hash of its metadata
 
     def classify(self, units: tuple[Unit, ...], wordings: list[Wording], threshold: float) -> Classification: ...
 
@@ -117,6 +119,7 @@ class LinearClassifier:
     claim_intercept: float
     claim_threshold: float
     implies: tuple[tuple[str, str], ...] = ()  # wording-cue kind -> the claim type it makes (the lexicon's ``implies``)
+    model_id: str = ""
 
     def classify(self, units: tuple[Unit, ...], wordings: list[Wording], threshold: float) -> Classification:
         """Types, strength and confidence of each unit; a unit at or above ``threshold`` is made a strong claim.
@@ -231,4 +234,5 @@ def load_classifier(path: Path | None = None) -> Classifier:
         claim_intercept,
         claim_point,
         tuple(sorted(lexicon.implies.items())),
+        f"{backend}-v{FEATURE_VERSION}-{hashlib.sha256(meta_path.read_bytes()).hexdigest()[:12]}",
     )

@@ -244,6 +244,7 @@ class Report:
     classified: bool = True
     notices: tuple[str, ...] = field(default=())
     min_confidence: float | None = None  # the confidence a flag needed
+    model: str | None = None  # the model that classified the units (None when they were not classified)
 
     @property
     def flagged(self) -> tuple[SentenceResult, ...]:

@@ -65,6 +65,7 @@ def to_dict(report: Report) -> dict:
         "classified": report.classified,
         "notices": list(report.notices),
         "min_confidence": report.min_confidence,
+        "model": report.model,
         "sentences": [s.to_dict() for s in report.sentences],
         "references": [_reference_dict(r, citing.get(r.number, [])) for r in report.references],
         "findings": [f.to_dict() for f in report.findings],
