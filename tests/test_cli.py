@@ -182,3 +182,118 @@ def test_ctrl_c_during_a_fetch_exits_130_with_one_line():
     assert proc.returncode == 130
     assert stderr.decode().splitlines() == ["claimcheck: interrupted"]
     assert stdout == b""
+
+
+LONG = (
+    "Our clinic's colloidal silver spray is a completely safe and proven cure for chronic sinus infections in adults and "
+    "children, and it works faster than any antibiotic a doctor could ever prescribe for them."
+)
+
+
+def test_the_top_level_help_shows_the_check_options():
+    text = run("-h").stdout.decode()
+    for flag in ("--format", "--fail-on", "--output", "--all", "--accept", "--allow-private", "--max-units"):
+        assert flag in text, flag
+
+
+def test_json_with_several_sources_is_one_array(tmp_path):
+    other = tmp_path / "other.txt"
+    other.write_text(LONG, encoding="utf-8")
+    out = run("--format", "json", str(EXAMPLE), str(other))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert [r["source"] for r in data] == [str(EXAMPLE), str(other)]
+    failing = run("--format", "json", str(tmp_path / "missing.html"), str(other))
+    assert failing.returncode == 2
+    assert [r["source"] for r in json.loads(failing.stdout)] == [str(other)]
+    nothing = run("--format", "json", str(tmp_path / "a.html"), str(tmp_path / "b.html"))
+    assert json.loads(nothing.stdout) == []
+
+
+def test_piped_text_is_never_wrapped_and_names_a_text_file_once(tmp_path):
+    page = tmp_path / "silver.txt"
+    page.write_text(LONG, encoding="utf-8")
+    text = run(str(page)).stdout.decode()
+    assert LONG in text.splitlines() or f"  {LONG}" in text.splitlines()
+    assert text.count(str(page)) == 1
+    summary = [line for line in text.splitlines() if line.startswith("1 units")]
+    assert len(summary) == 1 and summary[0].endswith(("none", "high", "medium", "low"))
+
+
+def test_a_page_without_flags_says_so(tmp_path):
+    page = tmp_path / "calm.txt"
+    page.write_text("Our clinic opens at nine. Parking is free for patients.", encoding="utf-8")
+    assert "No flagged claims" in run(str(page)).stdout.decode()
+    assert "No flagged claims" not in run(str(EXAMPLE)).stdout.decode()
+
+
+def test_csv_has_one_row_per_unit_and_neutralises_formulas(tmp_path):
+    import csv
+    import io
+
+    page = tmp_path / "formula.txt"
+    page.write_text('=HYPERLINK("http://evil.example","click") is a safe cure for acne.\n\n' + LONG, encoding="utf-8")
+    out = run("--format", "csv", str(EXAMPLE), str(page))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout.decode())))
+    reports = [json.loads(run("--format", "json", str(p)).stdout) for p in (EXAMPLE, page)]
+    assert len(rows) == sum(len(r["sentences"]) for r in reports)
+    flagged = [(r["source"], int(r["index"])) for r in rows if r["flagged"] == "yes"]
+    assert flagged == [(r["source"], s["index"]) for r in reports for s in r["sentences"] if s["flagged"]]
+    formula = next(r for r in rows if "HYPERLINK" in r["text"])
+    assert formula["text"].startswith("'=HYPERLINK")
+    strong = next(r for r in rows if r["source"] == str(EXAMPLE) and r["flagged"] == "yes")
+    assert strong["rules"].startswith("CC") and strong["severity"] in ("high", "medium", "low") and strong["triggers"]
+
+
+def test_all_lists_every_claim(tmp_path):
+    plain = run(str(EXAMPLE)).stdout.decode()
+    everything = run("--all", str(EXAMPLE)).stdout.decode()
+    report = json.loads(run("--format", "json", str(EXAMPLE)).stdout)
+    quiet = [s["text"] for s in report["sentences"] if s["types"] and not s["flagged"]]
+    assert quiet and all(t in everything for t in quiet)
+    assert not all(t in plain for t in quiet)
+
+
+def test_html_takes_one_source():
+    out = run("--format", "html", str(EXAMPLE), str(EXAMPLE))
+    assert out.returncode == 2 and out.stdout == b""
+    assert out.stderr.decode().count("\n") == 1 and "--format html" in out.stderr.decode()
+
+
+def test_accepted_findings_are_kept_marked_and_do_not_fail(tmp_path):
+    report = json.loads(run("--format", "json", str(EXAMPLE)).stdout)
+    rules = sorted({f["rule"] for s in report["sentences"] for f in s["findings"]} | {f["rule"] for f in report["findings"]})
+    accept = tmp_path / "accepted.txt"
+    lines = ["# reviewed"] + [f"{EXAMPLE} {rule} checked with the clinic" for rule in rules] + ["https://elsewhere.example/ CC101"]
+    accept.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("--fail-on", "low", str(EXAMPLE)).returncode == 1
+    out = run("--fail-on", "low", "--accept", str(accept), "--format", "json", str(EXAMPLE))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    findings = [f for s in data["sentences"] for f in s["findings"]] + data["findings"]
+    assert len(findings) == len([f for s in report["sentences"] for f in s["findings"]] + report["findings"])
+    assert all(f["accepted"] == "checked with the clinic" for f in findings)
+    assert out.stderr.decode().splitlines() == [f"claimcheck: {accept}:{len(lines)}: matched no finding (https://elsewhere.example/ CC101)"]
+    text = run("--accept", str(accept), str(EXAMPLE)).stdout.decode()
+    assert "Accepted flags" in text and "accepted: checked with the clinic" in text
+    accept.write_text(f"{EXAMPLE} CC999\n", encoding="utf-8")
+    bad = run("--accept", str(accept), str(EXAMPLE))
+    assert bad.returncode == 2 and bad.stderr.decode().startswith(f"claimcheck: {accept}: line 1: unknown rule 'CC999'")
+
+
+def test_audit_recognises_sitemaps_and_archives_by_content(tmp_path):
+    from .site import Site
+
+    site = Site(n=3, slow_every=0, fail_every=0, flaky_every=0)
+    with site.serve() as base:
+        urls = site.sitemap_urls(base)[:3]
+        sitemap = tmp_path / "pages.xml"
+        entries = "".join(f"<url><loc>{u}</loc></url>" for u in urls)
+        sitemap.write_text(f"<?xml version='1.0'?><urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{entries}</urlset>")
+        warc = tmp_path / "crawl.bin"
+        archived = site.write_warc(warc, base, 2)  # two posts and an image
+        out = run("audit", str(sitemap), str(warc), "--out", str(tmp_path / "out"), "--no-progress", "--allow-private")
+    assert out.returncode == 0, out.stderr
+    pages = len(set(urls) | set(archived))
+    assert out.stdout.decode().splitlines()[0].startswith(f"{pages + 1} pages: {pages} checked, 0 failed, 1 skipped")

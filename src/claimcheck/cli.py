@@ -78,6 +78,18 @@ class _DefaultToCheck(click.Group):
             args = ["check", "--help"]
         return super().parse_args(ctx, args)
 
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's options and commands, then the options of ``claimcheck SOURCE...`` (the check command)."""
+        super().format_options(ctx, formatter)
+        check = self.commands.get("check")
+        if check is None:
+            return
+        with click.Context(check, info_name="check", parent=ctx) as sub:
+            options = [p for p in check.get_params(sub) if isinstance(p, click.Option) and "--help" not in p.opts]
+            rows = [r for p in options if (r := p.get_help_record(sub)) is not None]
+        with formatter.section("Options of claimcheck SOURCE... (the check command)"):
+            formatter.write_dl(rows)
+
 
 @click.group(cls=_DefaultToCheck, epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="claimcheck")
@@ -220,32 +232,59 @@ def _fails(severities: Iterable[str | None], fail_on: str) -> bool:
 
 @main.command("check", epilog=EXAMPLES)
 @click.argument("sources", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "jsonl", "csv", "html"]),
+    default="text",
+    show_default=True,
+    help="json: one object (an array for several sources); jsonl: one line per source; csv: one row per unit; "
+    "html: a self-contained report to share (one source).",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here instead of stdout.")
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
     default="never",
     show_default=True,
-    help="Exit 1 when a finding at or above this severity exists.",
+    help="Exit 1 when an open (not accepted) finding at or above this severity exists.",
+)
+@click.option("--all", "all_claims", is_flag=True, help="List every claim in the text view, not only the flagged ones.")
+@click.option(
+    "--accept",
+    "accept_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An acceptance file of findings already reviewed (lines of PAGE RULE [reason]); they are shown as accepted.",
 )
 @_check_options
-def check_command(sources, fmt, output, fail_on, **checking) -> None:
+def check_command(sources, fmt, output, fail_on, all_claims, accept_file, **checking) -> None:
     """Check one or more pages."""
-    from rich.console import Console
-
     _stop_on_sigterm()
+    from .acceptance import accept, load_acceptances
     from .checker import Checker
-    from .report import max_severity, render_text, to_json
+    from .report import max_severity
 
     options = _build_options(**checking)
-    if fmt == "json" and len(sources) > 1:
-        fmt = "jsonl"
+    if fmt == "html" and len(sources) > 1:
+        click.echo(
+            "claimcheck: --format html: one report per page, so give one source (claimcheck audit writes a report for each page)",
+            err=True,
+        )
+        sys.exit(EXIT_INPUT)
+    acceptances = ()
+    if accept_file is not None:
+        try:
+            acceptances = load_acceptances(accept_file)
+        except ClaimcheckError as exc:
+            click.echo(f"claimcheck: {clean(str(exc))}", err=True)
+            sys.exit(exc.exit_code)
     target = _open_output(output, sources) if output else None
     stream = target.stream if target else sys.stdout
-    console = Console(file=stream, highlight=False, soft_wrap=False) if fmt == "text" else None
+    render = _renderer(fmt, stream, several=len(sources) > 1, all_claims=all_claims)
+    next(render)
     failed_input = failed_setup = False
     severities = []
+    used: set[int] = set()
     written = False
     try:
         with Checker(options) as checker:
@@ -259,14 +298,11 @@ def check_command(sources, fmt, output, fail_on, **checking) -> None:
                         break
                     failed_input = True
                     continue
+                report, matched = accept(report, acceptances)
+                used |= matched
                 severities.append(max_severity(report))
-                if fmt == "text":
-                    render_text(report, console)
-                    if len(sources) > 1:
-                        console.print()
-                else:
-                    stream.write(to_json(report, indent=2 if fmt == "json" else None) + "\n")
-                    stream.flush()
+                render.send(report)
+        render.close()
         if target and not (failed_input or failed_setup):
             target.commit()
             written = True
@@ -282,12 +318,75 @@ def check_command(sources, fmt, output, fail_on, **checking) -> None:
     finally:
         if target and not written:
             target.discard()
+    for entry in acceptances:
+        if entry.line not in used and not (failed_input or failed_setup):
+            click.echo(f"claimcheck: {accept_file}:{entry.line}: matched no finding ({clean(entry.page)} {entry.rule})", err=True)
     if failed_setup:
         sys.exit(EXIT_SETUP)
     if failed_input:
         sys.exit(EXIT_INPUT)
     if _fails(severities, fail_on):
         sys.exit(EXIT_FINDINGS)
+
+
+def _renderer(fmt: str, stream: TextIO, several: bool, all_claims: bool):
+    """A coroutine that renders each report sent to it in ``fmt`` onto ``stream``; close it to finish the output."""
+    if fmt == "text":
+        from rich.console import Console
+
+        from .report import render_text
+
+        console = Console(file=stream, highlight=False)
+        console.soft_wrap = not console.is_terminal  # piped or written to a file: lines are never wrapped
+        first = True
+        while True:
+            try:
+                report = yield
+            except GeneratorExit:
+                return
+            if not first:
+                console.print()
+            render_text(report, console, all_claims=all_claims)
+            first = False
+    elif fmt == "csv":
+        from .csv_report import CsvWriter
+
+        writer = CsvWriter(stream)
+        while True:
+            try:
+                report = yield
+            except GeneratorExit:
+                stream.flush()
+                return
+            writer.write(report)
+    elif fmt == "html":
+        from .html_report import render_html
+
+        while True:
+            try:
+                report = yield
+            except GeneratorExit:
+                return
+            stream.write(render_html(report))
+    else:
+        from .report import to_json
+
+        array = fmt == "json" and several
+        count = 0
+        while True:
+            try:
+                report = yield
+            except GeneratorExit:
+                if array:
+                    stream.write("[]\n" if count == 0 else "\n]\n")
+                stream.flush()
+                return
+            if array:
+                stream.write(("[\n" if count == 0 else ",\n") + to_json(report, indent=2))
+            else:
+                stream.write(to_json(report, indent=2 if fmt == "json" else None) + "\n")
+            stream.flush()
+            count += 1
 
 
 @main.command("train")
@@ -472,7 +571,9 @@ def audit_command(
         sys.exit(exc.exit_code)
     except KeyboardInterrupt as exc:
         _interrupted(exc, str(out), "finished pages are saved, rerun the same command to resume")
-    render_summary(summary, Console(highlight=False))
+    console = Console(highlight=False)
+    console.soft_wrap = not console.is_terminal  # piped or redirected: lines are never wrapped
+    render_summary(summary, console)
     click.echo(f"results in {out}/: reports.jsonl, audit.sqlite, summary.csv, pages.csv, sites.csv")
     if result.replayed:
         click.echo(f"recovered {result.replayed} pages written just before the last run stopped", err=True)

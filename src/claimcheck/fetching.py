@@ -42,7 +42,7 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-# schemes a source may carry that claimcheck does not fetch (a path such as C:\page.html has a one-letter "scheme")
+# schemes claimcheck knows and does not fetch; any other "scheme:" is a file name or a malformed URL
 _OTHER_SCHEMES = frozenset(
     "file ftp ftps sftp data gopher javascript mailto tel ws wss about blob ssh telnet ldap dict jar view-source".split()
 )
@@ -55,7 +55,7 @@ def unsupported_scheme(source: str) -> str | None:
     if not match:
         return None
     scheme = match.group(1).lower()
-    if scheme in ("http", "https") or (scheme not in _OTHER_SCHEMES and not source.strip()[match.end() :].startswith("//")):
+    if scheme not in _OTHER_SCHEMES:
         return None
     return f"unsupported scheme {scheme}: (claimcheck fetches http:// and https:// URLs, or reads files by path)"
 

@@ -150,6 +150,7 @@ class Finding:
     message: str
     spans: tuple[Cue, ...] = ()
     sentence: int | None = None
+    accepted: str | None = None  # why a reviewer accepted it (an acceptance file); None while open
 
     def to_dict(self) -> dict:
         return {
@@ -158,6 +159,7 @@ class Finding:
             "severity": self.severity,
             "message": self.message,
             "spans": [s.to_dict() for s in self.spans],
+            "accepted": self.accepted,
         }
 
 
@@ -254,3 +256,7 @@ class Report:
     def all_findings(self) -> tuple[Finding, ...]:
         """Page-level findings followed by every sentence's findings."""
         return (*self.findings, *(f for s in self.sentences for f in s.findings))
+
+    def open_findings(self) -> tuple[Finding, ...]:
+        """The findings nobody has accepted (see :mod:`claimcheck.acceptance`)."""
+        return tuple(f for f in self.all_findings() if f.accepted is None)

@@ -78,3 +78,17 @@ def text(value: object, style: str = "", *, newlines: bool = False):
     from rich.text import Text
 
     return Text(clean(value, newlines=newlines), style=style)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell without control characters that a spreadsheet shows as text and never runs as a formula.
+
+    Cells starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return get a leading apostrophe.
+    """
+    if not isinstance(value, str):
+        return value
+    value = clean(value, newlines=True)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

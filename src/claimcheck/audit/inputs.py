@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,7 +54,11 @@ class Row:
 
 
 def kind_of(source: str) -> str:
-    """url | folder | warc | file | list, or InputError for a path that does not exist."""
+    """url | folder | warc | sitemap | file | list, or InputError for a path that does not exist.
+
+    Files are recognised by their content first (a WARC or ARC archive, gzipped or not; a sitemap
+    or sitemap index, gzipped or not), then by their name.
+    """
     if is_url(source):
         return "url"
     path = Path(source)
@@ -61,6 +66,9 @@ def kind_of(source: str) -> str:
         raise InputError(unsupported_scheme(source) or "no such file or folder", source)
     if path.is_dir():
         return "folder"
+    sniffed = _sniff_file(path)
+    if sniffed:
+        return sniffed
     name = path.name.lower()
     if name.endswith(WARC_SUFFIXES):
         return "warc"
@@ -69,6 +77,26 @@ def kind_of(source: str) -> str:
     if name.endswith(PAGE_SUFFIXES):
         return "file"
     return "list"
+
+
+_SITEMAP_ROOT = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--.*?-->\s*)*<(?:\w+:)?(?:urlset|sitemapindex)[\s>]", re.S)
+
+
+def _sniff_file(path: Path) -> str | None:
+    """"warc" or "sitemap" when the file's first bytes (decompressed when gzipped) say so, else None."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        if head[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as unzipped:
+                head = unzipped.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return None
+    if head.startswith((b"WARC/", b"filedesc://")):
+        return "warc"
+    if _SITEMAP_ROOT.match(head):
+        return "sitemap"
+    return None
 
 
 def _looks_like_url_list(path: Path) -> bool:

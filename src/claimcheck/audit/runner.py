@@ -156,6 +156,8 @@ def _seed(store: AuditStore, kinds: list[tuple[str, str]], inputs: AuditInputs, 
             store.add([inp.Row(source, source, "folder")], limit)
         elif kind == "warc":
             store.add(inp.warc_rows(source), limit)
+        elif kind == "sitemap":
+            _seed_sitemap(store, source, fetcher, limit)
         else:
             store.add(inp.url_list_rows(source), limit)
     for sitemap in inputs.sitemaps:
