@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from claimcheck.audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_summary
-from claimcheck.audit.store import AuditStore
+from claimcheck.audit.dashboard import write_dashboard
+from claimcheck.audit.store import AuditStore, page_report_name
 from claimcheck.errors import InputError
 from claimcheck.options import Options
 
@@ -146,6 +147,38 @@ def test_tables_match_reports(listed):
         assert flagged == sum(s["flagged"] for s in record["sentences"])
 
 
+CSV_HEADERS = {
+    "summary.csv": ["name", "value"],
+    "rules.csv": ["rule", "severity", "findings", "pages"],
+    "phrases.csv": ["phrase", "findings", "pages"],
+    "worst_pages.csv": ["key", "title", "score", "high", "flagged", "findings"],
+    "failed_pages.csv": ["key", "error"],
+    "pages.csv": [
+        "key",
+        "status",
+        "origin",
+        "host",
+        "final_url",
+        "title",
+        "units",
+        "claims",
+        "flagged",
+        "findings",
+        "max_severity",
+        "error",
+        "attempts",
+    ],
+    "sites.csv": ["host", "pages", "checked", "failed", "flagged_pages", "findings"],
+    "findings.csv": ["key", "final_url", "sentence", "sentence_text", "rule", "severity", "message", "phrase"],
+}
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames or []), list(reader)
+
+
 def test_summary_counts_and_csv(site, listed):
     out = listed["out"]
     summary = site_summary(out)
@@ -156,12 +189,27 @@ def test_summary_counts_and_csv(site, listed):
     assert summary.totals["skipped"] == 1
     phrases = {p for p, _, _ in summary.phrases}
     assert "cures" in phrases and "no side effects" in phrases
-    with paths[0].open(encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    assert {r["section"] for r in rows} >= {"total", "rule", "phrase", "worst_page", "failed_page"}
-    with paths[1].open(encoding="utf-8") as fh:
-        pages = list(csv.DictReader(fh))
-    assert len(pages) == len(state)
+    assert sorted(p.name for p in paths) == sorted(CSV_HEADERS)
+    tables = {}
+    for path in paths:
+        header, rows = read_csv(path)
+        assert header == CSV_HEADERS[path.name], path.name  # one table per file, each with its own header
+        tables[path.name] = rows
+    totals = {r["name"]: int(r["value"]) for r in tables["summary.csv"]}
+    assert totals["checked"] == summary.totals["checked"] and totals["findings"] == sum(
+        totals[f"findings_{s}"] for s in ("high", "medium", "low")
+    )
+    assert {(r["rule"], r["severity"]) for r in tables["rules.csv"]} == {(rule, severity) for rule, severity, _, _ in summary.rules}
+    assert [r["phrase"] for r in tables["phrases.csv"]] == [p for p, _, _ in summary.phrases]
+    assert [r["key"] for r in tables["worst_pages.csv"]] == [w[0] for w in summary.worst]
+    failed = {k for k, (s, _) in state.items() if s == "failed"}
+    assert {r["key"] for r in tables["failed_pages.csv"]} == failed and all(r["error"] for r in tables["failed_pages.csv"])
+    assert len(tables["pages.csv"]) == len(state)
+    db = sqlite3.connect(out / "audit.sqlite")
+    assert len(tables["findings.csv"]) == db.execute("SELECT COUNT(*) FROM findings").fetchone()[0]
+    row = next(r for r in tables["findings.csv"] if r["rule"] == "CC101")
+    text = db.execute("SELECT text FROM sentences WHERE page_key = ? AND idx = ?", (row["key"], int(row["sentence"]))).fetchone()[0]
+    assert row["sentence_text"] == text and row["final_url"].startswith(site.base) and row["phrase"]
 
 
 def test_rerun_fetches_nothing_already_done(site, listed):
@@ -267,15 +315,21 @@ def test_csv_cells_are_never_formulas(tmp_path):
     page = tmp_path / "pages" / "evil.html"
     page.parent.mkdir()
     page.write_text(
-        '<html><head><title>=HYPERLINK("http://x.example","click")</title></head><body><main>'
+        '<html><head><title>=HYPERLINK("http://x.example","click")\x1b[2J</title></head><body><main>'
+        "<p>=SUM(A1:A9) Our tincture cures arthritis and has no side effects.</p>"
         "<p>Our tincture cures arthritis and has no side effects.</p></main></body></html>",
         encoding="utf-8",
     )
     audit(AuditInputs(sources=(str(page.parent),)), tmp_path / "out")
     write_summary(tmp_path / "out")
-    with (tmp_path / "out" / "pages.csv").open(encoding="utf-8") as fh:
-        row = next(csv.DictReader(fh))
-    assert row["title"].startswith("'=HYPERLINK")
+    _, pages = read_csv(tmp_path / "out" / "pages.csv")
+    assert pages[0]["title"].startswith("'=HYPERLINK") and "\x1b" not in pages[0]["title"]
+    _, findings = read_csv(tmp_path / "out" / "findings.csv")
+    assert any(r["sentence_text"].startswith("'=SUM(A1:A9)") for r in findings)  # a hostile finding text, neutralised
+    for name in CSV_HEADERS:
+        with (tmp_path / "out" / name).open(encoding="utf-8", newline="") as fh:
+            cells = [cell for row in list(csv.reader(fh))[1:] for cell in row]
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) or "\x1b" in cell for cell in cells), name
 
 
 def test_store_recovers_a_torn_and_an_uncommitted_line(tmp_path):
@@ -341,6 +395,9 @@ def test_killed_audit_resumes_exactly_once(tmp_path):
     assert db.execute("SELECT COUNT(*), SUM(status = 'done') FROM pages").fetchone() == (N_PAGES, N_PAGES)
     units = db.execute("SELECT SUM(units) FROM pages").fetchone()[0]
     assert db.execute("SELECT COUNT(*) FROM sentences").fetchone()[0] == units
+    pages = tmp_path / "out" / "pages"
+    assert {p.name for p in pages.glob("*.html")} == {page_report_name(k) for k in keys}  # every done page has its report
+    assert not any((pages / ".partial").glob("*")), "a half-written report was left behind"
 
 
 def test_dask_engine_equals_local(site, tmp_path):
@@ -649,3 +706,183 @@ def test_sigterm_stops_the_audit_like_ctrl_c(tmp_path):
         resumed = run_cli(str(tmp_path / "urls.txt"), "--out", str(out), "--no-progress", "--jobs", "2")
         assert resumed.returncode == 0, resumed.stderr
     assert sorted(r["key"] for r in reports(out)) == sorted(s.sitemap_urls(base))
+
+
+# -- the HTML outputs: OUT/pages/ and OUT/report.html ------------------------------------------------------
+
+
+def page_hrefs(html_text: str) -> list[str]:
+    """The links of the ranked pages table, in order."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(html_text)
+    return [a.get("href") for a in tree.xpath('//table[@id="ranked-pages"]/tbody/tr/th/a')]
+
+
+def ranked_by_sql(out: Path) -> list[str]:
+    """Every checked page's key, worst first, computed here from the findings table."""
+    weight = {"high": 3, "medium": 2, "low": 1}
+    db = sqlite3.connect(out / "audit.sqlite")
+    try:
+        scores: dict[str, int] = {}
+        for key, severity in db.execute("SELECT page_key, severity FROM findings"):
+            scores[key] = scores.get(key, 0) + weight[severity]
+        done = db.execute("SELECT key, COALESCE(flagged, 0) FROM pages WHERE status = 'done'").fetchall()
+    finally:
+        db.close()
+    return [key for key, _ in sorted(done, key=lambda r: (-scores.get(r[0], 0), -r[1], r[0]))]
+
+
+def assert_inert(html_text: str) -> None:
+    """No script, no event handler, no link or load outside the audit folder."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(html_text)
+    assert not tree.xpath("//script | //iframe | //object | //embed | //img | //link[@rel='stylesheet']")
+    assert not [a for el in tree.iter() if isinstance(el.tag, str) for a in el.attrib if a.lower().startswith("on")]
+    assert not tree.xpath("//@src")
+    for href in tree.xpath("//@href"):
+        assert href.startswith("#") or (href.startswith("pages/") and href.endswith(".html") and "/" not in href[6:]), href
+    csp = tree.xpath('//meta[@http-equiv="Content-Security-Policy"]/@content')
+    assert csp and "default-src 'none'" in csp[0]
+
+
+@pytest.fixture(scope="module")
+def dashboard(listed):
+    out = listed["out"]
+    started = time.monotonic()
+    path = write_dashboard(out, site_summary(out))
+    return {"out": out, "path": path, "html": path.read_text(encoding="utf-8"), "seconds": time.monotonic() - started}
+
+
+def test_every_checked_page_has_its_report(site, listed):
+    out = listed["out"]
+    done = [k for k, (status, _) in statuses(out).items() if status == "done"]
+    assert {p.name for p in (out / "pages").glob("*.html")} == {page_report_name(k) for k in done}
+    shown = (out / "pages" / page_report_name(f"{site.base}/blog/post-4")).read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in shown and "what our patients should know" in shown
+
+
+def test_dashboard_ranks_every_checked_page_worst_first(site, dashboard):
+    out, text = dashboard["out"], dashboard["html"]
+    expected = ranked_by_sql(out)
+    hrefs = page_hrefs(text)
+    assert hrefs == [f"pages/{page_report_name(k)}" for k in expected]
+    assert all((out / href).is_file() for href in hrefs)
+    assert f"{site.base}/blog/old-post-20" in text and f"redirected to {site.base}/blog/post-20" in text
+    assert_inert(text)
+    assert dashboard["seconds"] < 10
+
+
+def test_dashboard_lists_failed_pages_totals_and_charts(site, listed, dashboard):
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(dashboard["html"])
+    failed = {row.xpath("string(th)"): row.xpath("string(td[1])") for row in tree.xpath('//table[@id="failed-pages"]/tbody/tr')}
+    for i in range(1, N_PAGES + 1):
+        if site.is_failing(i):
+            assert failed[f"{site.base}/blog/post-{i}"] == "HTTP 500 Internal Server Error"
+    assert "malformed URL" in failed["clinic.example/no-scheme"]
+    svgs = tree.xpath("//svg")
+    assert len(svgs) == 2
+    for svg in svgs:
+        assert svg.get("role") == "img" and svg.xpath("title") and svg.xpath("desc")
+        assert set(svg.get("aria-labelledby").split()) == {svg.xpath("title")[0].get("id"), svg.xpath("desc")[0].get("id")}
+    summary = site_summary(listed["out"])
+    desc = svgs[1].xpath("string(desc)")
+    assert all(f"{rule} " in desc and f": {n}" in desc for rule, _, n, _ in summary.rules)
+    bins = [int(td.text) for td in tree.xpath('//table[caption[contains(., "checked pages by flagged claims")]]/tbody/tr/td')]
+    assert sum(bins) == summary.totals["checked"]
+    assert tree.xpath("//table/caption") and tree.xpath("//th[@scope]")
+
+
+def test_missing_page_reports_are_rendered_again_from_the_jsonl(listed, dashboard):
+    """A page recovered by the replay on resume (or from an older audit) gets its report from its JSONL line."""
+    out = listed["out"]
+    keys = [r["key"] for r in reports(out)[:3]]
+    paths = [out / "pages" / page_report_name(k) for k in keys]
+    before = [p.read_bytes() for p in paths]
+    for p in paths:
+        p.unlink()
+    write_dashboard(out)
+    assert [p.read_bytes() for p in paths] == before  # the same page, to the byte
+
+
+def hostile_body() -> str:
+    return (
+        "<html lang='en'><head><meta charset='utf-8'>"
+        "<title>Joint relief &lt;script&gt;document.title='PWNED'&lt;/script&gt; \"&gt;&lt;img src=x onerror=alert(1)&gt;\x1b[2J</title>"
+        '<link rel="canonical" href="javascript:alert(1)"></head><body><main>'
+        "<p>Our tincture cures arthritis in every patient and has no side effects at all.</p>"
+        '<p>Read <a href="javascript:alert(document.cookie)">the proof</a>: turmeric is a safe and effective treatment for joint pain.</p>'
+        "</main></body></html>"
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A small audit of hostile pages, run twice: robots.txt unreachable first (every page fails), then resumed."""
+    folder = tmp_path_factory.mktemp("hostile")
+    small = Site(n=3, slow_every=0, fail_every=0, flaky_every=0)
+    small.robots_status = 503
+    small.reasons["/blog/post-9"] = "Gone <b onmouseover=alert(1)>away</b>"
+    config = AuditConfig(options=LOCAL, politeness=Politeness(retries=0, backoff=0.01))
+    with small.serve() as base:
+        small.bodies = [hostile_body()]
+        urls = folder / "urls.txt"
+        keys = [
+            f"{base}/blog/post-1?q=<script>alert(1)</script>",
+            f"{base}/blog/post-2",
+            f"{base}/blog/post-9",
+            "javascript:alert(document.domain)",
+        ]
+        urls.write_text("\n".join(keys) + "\n", encoding="utf-8")
+        out = folder / "out"
+        audit(AuditInputs(sources=(str(urls),)), out, config)
+        first = write_dashboard(out).read_text(encoding="utf-8")
+        small.robots_status = None
+        audit(AuditInputs(sources=(str(urls),)), out, config)
+        second = write_dashboard(out).read_text(encoding="utf-8")
+    return {"out": out, "keys": keys, "first": first, "second": second}
+
+
+def test_dashboard_is_rewritten_on_resume(hostile):
+    first, second = hostile["first"], hostile["second"]
+    assert page_hrefs(first) == [] and "robots.txt unreachable (HTTP 503)" in first
+    assert page_hrefs(second) == [f"pages/{page_report_name(k)}" for k in ranked_by_sql(hostile["out"])]
+    assert len(page_hrefs(second)) == 2 and "robots.txt unreachable" not in second
+
+
+def test_hostile_page_text_in_the_dashboard_is_inert(hostile):
+    from lxml import html as lxml_html
+
+    text = hostile["second"]
+    assert_inert(text)
+    assert "<script" not in text.lower() and "\x1b" not in text
+    tree = lxml_html.fromstring(text)
+    shown = tree.text_content()
+    assert "Joint relief <script>document.title='PWNED'</script>" in shown  # the title, as text
+    assert hostile["keys"][0] in shown and "javascript:alert(document.domain)" in shown  # keys as text, not links
+    assert "HTTP 404 Gone <b onmouseover=alert(1)>away</b>" in shown
+    assert not tree.xpath("//b")
+
+
+def test_dashboard_and_page_report_in_chromium(hostile, tmp_path):
+    from lxml import html as lxml_html
+
+    from .browser import RecordingProxy, chromium_or_skip, run_chromium
+
+    chromium_or_skip()
+    out = hostile["out"]
+    expected = [f"pages/{page_report_name(k)}" for k in ranked_by_sql(out)]
+    with RecordingProxy() as proxy:
+        dom = run_chromium(out / "report.html", tmp_path / "a", proxy=proxy)
+        page = run_chromium(out / expected[0], tmp_path / "b", proxy=proxy)
+        assert proxy.requests() == []
+    tree = lxml_html.fromstring(dom)
+    assert tree.findtext(".//title").startswith("claimcheck audit") and not tree.xpath('//*[@id="pwned"]')
+    assert [a.get("href") for a in tree.xpath('//table[@id="ranked-pages"]/tbody/tr/th/a')] == expected
+    assert "Joint relief <script>" in tree.xpath('string(//table[@id="ranked-pages"]//a)')
+    page_tree = lxml_html.fromstring(page)
+    assert page_tree.findtext(".//title").startswith("claimcheck report: Joint relief <script>")  # shown, never run
+    assert not page_tree.xpath("//script") and not page_tree.xpath('//*[@id="pwned"]')

@@ -297,3 +297,26 @@ def test_audit_recognises_sitemaps_and_archives_by_content(tmp_path):
     assert out.returncode == 0, out.stderr
     pages = len(set(urls) | set(archived))
     assert out.stdout.decode().splitlines()[0].startswith(f"{pages + 1} pages: {pages} checked, 0 failed, 1 skipped")
+
+
+def test_html_report_to_a_file(tmp_path):
+    target = tmp_path / "report.html"
+    out = run("--format", "html", "-o", str(target), str(EXAMPLE))
+    assert out.returncode == 0, out.stderr
+    text = target.read_text(encoding="utf-8")
+    report = json.loads(run("--format", "json", str(EXAMPLE)).stdout)
+    assert text.startswith("<!DOCTYPE html>") and "Content-Security-Policy" in text
+    for s in report["sentences"]:
+        if s["flagged"]:
+            assert f'id="u{s["index"]}"' in text
+            assert all(f["rule"] in text for f in s["findings"])
+
+
+def test_offline_reference_checks_say_what_they_could_not_decide(tmp_path):
+    out = run("--offline", "--reference-cache", str(tmp_path / "refs.sqlite"), "--format", "json", str(EXAMPLE))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["references"] and all(r["check"]["status"] == "undecided" for r in data["references"])
+    assert any("offline: not in the cache" in n for n in data["notices"])
+    plain = json.loads(run("--format", "json", str(EXAMPLE)).stdout)
+    assert all(r["check"] is None for r in plain["references"])

@@ -366,7 +366,7 @@ def test_importing_claimcheck_and_the_html_renderer_does_not_import_jinja2():
     code = (
         "import sys, claimcheck, claimcheck.html_report\n"
         "print('jinja2' in sys.modules)\n"
-        "claimcheck.html_report._environment()\n"
+        "claimcheck.html_report.template_environment()\n"
         "print('jinja2' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()

@@ -20,8 +20,9 @@ from .classification import Classifier, load_classifier
 from .cleaning import clean
 from .evidence import find_evidence, load_cues
 from .fetching import Fetcher, is_url, page_from_html, page_from_text, read_file, read_stdin
+from .matching import describe_references, load_vocabulary, match_sources
 from .options import Options
-from .records import Analysis, Document, Page, Report, SentenceResult, Unit, Wording
+from .records import MISMATCH_FLAGS, Analysis, Document, Page, Report, SentenceResult, Unit, Wording
 from .rules import RuleSet, load_rules, page_findings, sentence_findings
 from .segmentation import segment
 from .wording import Lexicon, load_lexicon, rate, relabel
@@ -80,11 +81,15 @@ class Checker:
         """
         _ = self._lexicon, self._rules, self._classifier
         load_cues()  # find_evidence takes the cues from the loader's cache
+        load_vocabulary()  # and match_sources the vocabulary
         return self
 
     def close(self) -> None:
-        """Close the HTTP client; a later fetch opens a new one."""
+        """Close the HTTP client and the reference verifier; a later fetch opens a new one."""
         self._fetcher.close()
+        verifier = self.__dict__.pop("_verifier", None)
+        if verifier is not None:
+            verifier.close()
 
     def __enter__(self) -> Checker:
         return self
@@ -104,6 +109,8 @@ class Checker:
         stage: Callable = timer.stage if timer else _untimed
         with stage("clean"):
             doc = clean(page)
+        with stage("references"):
+            doc, checked = self._references(doc)
         with stage("segment"):
             units = segment(doc)
         analysis = self.analyse(doc, units, timer, started=started)
@@ -119,7 +126,7 @@ class Checker:
             canonical=doc.canonical,
             language=doc.language,
             classified=analysis.classified,
-            notices=analysis.notices,
+            notices=checked + analysis.notices,
             min_confidence=analysis.min_confidence,
             model=self._classifier.model_id if analysis.classified else None,
         )
@@ -147,6 +154,21 @@ class Checker:
         if is_url(source):
             return self.check_url(source)
         return self.check_file(source)
+
+    # -- the reference list ----------------------------------------------------------------------
+    def _references(self, doc: Document) -> tuple[Document, tuple[str, ...]]:
+        """The document with its reference entries described and, when asked, looked up; and notices."""
+        references = describe_references(doc.references)
+        notices: tuple[str, ...] = ()
+        if references and (self.options.verify_references or self.options.offline):
+            lookups = self._verifier.verify(references)
+            references = tuple(replace(ref, check=lookup) for ref, lookup in zip(references, lookups))
+            undecided = [lk for lk in lookups if lk.status == "undecided"]
+            if undecided:
+                reasons = "; ".join(dict.fromkeys(lk.reason or "unknown" for lk in undecided))
+                numbers = ", ".join(str(lk.number) for lk in undecided)
+                notices = (f"{len(undecided)} of {len(lookups)} references could not be checked ({numbers}): {reasons}",)
+        return replace(doc, references=references), notices
 
     # -- after segmentation -----------------------------------------------------------------------
     def analyse(self, document: Document, units: Sequence[Unit], timer: StageTimer | None = None, started: float | None = None) -> Analysis:
@@ -192,12 +214,19 @@ class Checker:
                 notices += (f"the page's language is {document.language!r}, not English: claims were not classified",)
         with stage("evidence"):
             evidences = find_evidence(document, units)
+        with stage("sources"):
+            strengths = [w.label if t else None for t, w in zip(types, wordings)]
+            sources, mismatches = match_sources(document, units, evidences, strengths, types)
+            # a cited sentence tying an intervention to a condition claims an effect, even untyped
+            types = [t or (("efficacy",) if any(m.kind in MISMATCH_FLAGS for m in mis) else ()) for t, mis in zip(types, mismatches)]
         with stage("rules"):
             threshold = self._threshold if classified else None
             results = []
-            for unit, t, w, e, c in zip(units, types, wordings, evidences, confidences):
-                result = SentenceResult(unit.index, unit.block, unit.text, unit.unit, t, w, e, links=unit.links, confidence=c)
-                flagged = result.flaggable and (c is None or threshold is None or c >= threshold)
+            for unit, t, w, e, c, src, mis in zip(units, types, wordings, evidences, confidences, sources, mismatches):
+                result = SentenceResult(
+                    unit.index, unit.block, unit.text, unit.unit, t, w, e, links=unit.links, confidence=c, sources=src, mismatches=mis
+                )
+                flagged = (result.flaggable and (c is None or threshold is None or c >= threshold)) or result.mismatched
                 results.append(self._with_findings(replace(result, flagged=flagged)))
             sentences = tuple(results)
             findings = page_findings(document, sentences, self._rules) if classified else ()
@@ -230,6 +259,20 @@ class Checker:
     @cached_property
     def _rules(self) -> RuleSet:
         return load_rules()
+
+    @cached_property
+    def _verifier(self):
+        from .verification import ReferenceVerifier, VerifyConfig
+
+        crossref, ncbi = self.options.reference_services
+        config = VerifyConfig(
+            mailto=self.options.mailto,
+            crossref_url=crossref,
+            ncbi_url=ncbi,
+            cache_path=self.options.reference_cache,
+            offline=self.options.offline,
+        )
+        return ReferenceVerifier(self.options, config)
 
     @cached_property
     def _classifier(self) -> Classifier:

@@ -135,6 +135,18 @@ def _check_options(command):
             is_flag=True,
             help="Also fetch loopback, private and link-local addresses (refused by default: see README).",
         ),
+        click.option(
+            "--verify-references",
+            is_flag=True,
+            help="Look each reference entry up in Crossref and PubMed (network; answers cached on disk).",
+        ),
+        click.option("--offline", is_flag=True, help="Check references against the cache only; nothing leaves the machine."),
+        click.option("--mailto", metavar="EMAIL", help="Contact address sent with reference lookups, as Crossref and NCBI ask."),
+        click.option(
+            "--reference-cache",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="The SQLite file of cached reference lookups (default: the user cache folder).",
+        ),
     ]
     for flag in reversed(flags):
         command = flag(command)
@@ -149,6 +161,10 @@ def _build_options(
     max_units: int,
     max_seconds: float,
     allow_private: bool,
+    verify_references: bool = False,
+    offline: bool = False,
+    mailto: str | None = None,
+    reference_cache: Path | None = None,
 ) -> Options:
     """The Options of the checking flags; an invalid value is one line on stderr and exit 2."""
     try:
@@ -160,6 +176,10 @@ def _build_options(
             max_units=max_units,
             max_seconds=max_seconds,
             allow_private=allow_private,
+            verify_references=verify_references,
+            offline=offline,
+            mailto=mailto,
+            reference_cache=reference_cache,
         )
     except ClaimcheckError as exc:
         click.echo(f"claimcheck: {clean(str(exc))}", err=True)
@@ -475,8 +495,9 @@ Examples:
 
 \b
 Rerun the same command to resume a stopped audit: finished pages are kept, failed ones retried.
-OUT holds reports.jsonl (one report per page), audit.sqlite (pages, sentences, findings),
-summary.csv, pages.csv, sites.csv and cache/ (the fetched pages).
+OUT holds report.html (the dashboard; pages/ holds each page's HTML report), reports.jsonl (one
+report per page), audit.sqlite (pages, sentences, findings), CSV tables (summary, rules, phrases,
+worst_pages, failed_pages, pages, sites, findings) and cache/ (the fetched pages).
 
 \b
 Exit codes:
@@ -538,7 +559,7 @@ def audit_command(
 
     _stop_on_sigterm()
 
-    from .audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_summary
+    from .audit import AuditConfig, AuditInputs, Politeness, audit, site_summary, write_dashboard, write_summary
     from .audit.display import ProgressBar, render_summary
 
     options = _build_options(**checking)
@@ -566,6 +587,7 @@ def audit_command(
             result = audit(inputs, out, config)
         summary = site_summary(out)
         write_summary(out, summary)
+        write_dashboard(out, summary)
     except ClaimcheckError as exc:
         click.echo(f"claimcheck: {clean(str(exc))}", err=True)
         sys.exit(exc.exit_code)
@@ -574,7 +596,7 @@ def audit_command(
     console = Console(highlight=False)
     console.soft_wrap = not console.is_terminal  # piped or redirected: lines are never wrapped
     render_summary(summary, console)
-    click.echo(f"results in {out}/: reports.jsonl, audit.sqlite, summary.csv, pages.csv, sites.csv")
+    click.echo(f"results in {out}/: report.html (pages/ holds each page's report), reports.jsonl, audit.sqlite, and CSV tables")
     if result.replayed:
         click.echo(f"recovered {result.replayed} pages written just before the last run stopped", err=True)
     if result.failed:

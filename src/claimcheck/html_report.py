@@ -332,7 +332,8 @@ def view_model(report: Report, *, checked_at: datetime.datetime | None = None, l
 
 
 @functools.lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def template_environment() -> jinja2.Environment:
+    """The jinja2 environment of claimcheck's templates (autoescape on, undefined names an error), built once."""
     import jinja2
 
     return jinja2.Environment(
@@ -351,4 +352,4 @@ def render_html(report: Report, *, checked_at: datetime.datetime | None = None, 
     ``checked_at`` is shown as the date checked (default: now; a naive datetime is taken as UTC).
     With ``links=False`` no URL becomes a live link; in-report anchors stay.
     """
-    return _environment().get_template("page.html.j2").render(page=view_model(report, checked_at=checked_at, links=links))
+    return template_environment().get_template("page.html.j2").render(page=view_model(report, checked_at=checked_at, links=links))

@@ -18,6 +18,8 @@ _FLAGS = {
     "min_confidence": "--min-confidence",
     "max_units": "--max-units",
     "max_seconds": "--max-seconds",
+    "mailto": "--mailto",
+    "reference_cache": "--reference-cache",
 }
 
 
@@ -43,6 +45,12 @@ class Options:
             longer page is checked up to this many and says so in its notices.
         max_seconds: the time budget for checking one page once it is read (cleaning included);
             once spent, no further units are taken and the page says so in its notices.
+        verify_references: look each reference entry up in Crossref and NCBI (the only requests
+            claimcheck makes beyond the page itself); answers are cached on disk.
+        offline: check references against the cache alone, never the network (implies checking them).
+        mailto: the contact sent to Crossref and NCBI with each lookup, as they ask.
+        reference_cache: the SQLite file of cached lookups; ``None`` means the user cache folder.
+        reference_services: the Crossref and NCBI E-utilities base URLs (mirrors, tests).
 
     Raises:
         InputError: an option is out of range or of the wrong kind; the message names the option.
@@ -59,6 +67,11 @@ class Options:
     allow_private: bool = False
     max_units: int = 5000
     max_seconds: float = 30.0
+    verify_references: bool = False
+    offline: bool = False
+    mailto: str | None = None
+    reference_cache: Path | None = None
+    reference_services: tuple[str, str] = ("https://api.crossref.org", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
 
     def __post_init__(self) -> None:
         for name in ("connect_timeout", "read_timeout", "total_timeout", "max_seconds"):
@@ -70,8 +83,24 @@ class Options:
             raise _invalid("max_redirects", f"expected a whole number, at least 0, got {self.max_redirects!r}")
         if not _whole(self.max_units) or self.max_units < 1:
             raise _invalid("max_units", f"expected a whole number, at least 1, got {self.max_units!r}")
-        if not isinstance(self.allow_private, bool):
-            raise _invalid("allow_private", f"expected True or False, got {self.allow_private!r}")
+        for name in ("allow_private", "verify_references", "offline"):
+            if not isinstance(getattr(self, name), bool):
+                raise _invalid(name, f"expected True or False, got {getattr(self, name)!r}")
+        if self.mailto is not None and (
+            not isinstance(self.mailto, str) or "@" not in self.mailto or any(c in self.mailto for c in "\r\n ")
+        ):
+            raise _invalid("mailto", f"expected an e-mail address, got {self.mailto!r}")
+        if self.reference_cache is not None:
+            if not isinstance(self.reference_cache, str | os.PathLike) or not str(self.reference_cache):
+                raise _invalid("reference_cache", f"expected a file path, got {self.reference_cache!r}")
+            object.__setattr__(self, "reference_cache", Path(self.reference_cache))
+        services = self.reference_services
+        if not (
+            isinstance(services, tuple)
+            and len(services) == 2
+            and all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in services)
+        ):
+            raise _invalid("reference_services", f"expected two http(s) URLs (Crossref, NCBI), got {services!r}")
         if self.user_agent is not None and (
             not isinstance(self.user_agent, str) or not self.user_agent.strip() or any(c in self.user_agent for c in "\r\n")
         ):

@@ -60,6 +60,30 @@ class Identifier:
 
 
 @dataclass(frozen=True)
+class ReferenceCheck:
+    """Whether a reference entry exists, from Crossref or NCBI (``--verify-references``)."""
+
+    number: int  # Reference.number
+    status: str  # found | not_found | mismatch | undecided
+    via: str | None  # doi | pmid | pmcid | bibliographic | None
+    doi: str | None = None  # the matched record's DOI
+    title: str | None = None  # the matched record's title
+    differences: tuple[str, ...] = ()  # the fields that disagree, for "mismatch"
+    reason: str | None = None  # why, for "undecided"
+
+    def to_dict(self) -> dict:
+        return {
+            "number": self.number,
+            "status": self.status,
+            "via": self.via,
+            "doi": self.doi,
+            "title": self.title,
+            "differences": list(self.differences),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
 class Reference:
     """One entry of the page's reference list, parsed."""
 
@@ -72,6 +96,10 @@ class Reference:
     title: str | None = None
     journal: str | None = None
     anchor: str | None = None  # the entry's HTML id, for "#ref3" markers
+    interventions: tuple[str, ...] = ()  # what the entry is about, read from its words (matching.py)
+    conditions: tuple[str, ...] = ()
+    level: str | None = None  # the kind of study: review | rct | cohort | case_report | animal | in_vitro
+    check: ReferenceCheck | None = None  # whether it exists, when references were verified
 
 
 @dataclass(frozen=True)
@@ -163,6 +191,50 @@ class Finding:
         }
 
 
+MISMATCH_FLAGS = ("other_condition", "other_intervention", "animal_for_human", "weak_for_strong")
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What a cited unit relies on: reference entries, source links, identifiers in its text.
+
+    ``unresolved`` holds the markers that point at no entry of the reference list, ``unmatched``
+    the author-year citations that match no entry.
+    """
+
+    references: tuple[int, ...] = ()
+    urls: tuple[str, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    unresolved: tuple[str, ...] = ()
+    unmatched: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {
+            "references": list(self.references),
+            "urls": list(self.urls),
+            "identifiers": [{"kind": i.kind, "value": i.value} for i in self.identifiers],
+            "unresolved": list(self.unresolved),
+            "unmatched": list(self.unmatched),
+        }
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A way a claim's sources fail it, with the words on both sides that decided it.
+
+    ``kind``: other_condition | other_intervention | animal_for_human | weak_for_strong |
+    marker_without_entry | author_year_without_entry.
+    """
+
+    kind: str
+    claim: str  # the claim's words ("endometriosis"), or what the claim is ("a claim about people")
+    source: str  # the source's words ("fibromyalgia", "in mice", "case report")
+    sources: tuple[str, ...] = ()  # the sources judged: "[3]" or a URL
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "claim": self.claim, "source": self.source, "sources": list(self.sources)}
+
+
 @dataclass(frozen=True)
 class SentenceResult:
     """Everything claimcheck concluded about one unit."""
@@ -178,6 +250,8 @@ class SentenceResult:
     links: tuple[Link, ...] = ()
     confidence: float | None = None  # calibrated probability that the unit is a flaggable claim
     flagged: bool | None = None  # None: derived from the labels alone (see ``flaggable``)
+    sources: Sources = field(default_factory=Sources)
+    mismatches: tuple[Mismatch, ...] = ()
 
     def __post_init__(self) -> None:
         if self.flagged is None:
@@ -196,6 +270,12 @@ class SentenceResult:
         """
         return bool(self.types) and self.strength == "strong" and self.evidence.label != "cited"
 
+    @property
+    def mismatched(self) -> bool:
+        """A cited claim whose sources do not match it (another condition or intervention, animal work,
+        a case report behind a strong claim): flagged whatever its wording (ANNOTATION.md section 4)."""
+        return bool(self.types) and any(m.kind in MISMATCH_FLAGS for m in self.mismatches)
+
     def to_dict(self) -> dict:
         return {
             "index": self.index,
@@ -207,11 +287,13 @@ class SentenceResult:
             "strength": self.strength,
             "evidence": self.evidence.label,
             "flagged": self.flagged,
-            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "confidence": None if self.confidence is None else float(self.confidence),  # unrounded: read back, it shows the same
             "findings": [f.to_dict() for f in self.findings],
             "cues": [c.to_dict() for c in (*self.wording.cues, *self.evidence.cues)],
             "references": list(self.evidence.references),
             "links": [{"text": lk.text, "url": lk.url} for lk in self.links],
+            "sources": self.sources.to_dict(),
+            "mismatches": [m.to_dict() for m in self.mismatches],
         }
 
 

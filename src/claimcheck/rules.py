@@ -16,11 +16,20 @@ from pathlib import Path
 
 from .datafiles import check_choice, check_keys, compile_phrases, load
 from .errors import DataFileError
+from .matching import claim_spans
 from .records import Cue, Document, Finding, SentenceResult
 from .vocabulary import SEVERITIES
 
-_PLACEHOLDERS = {"types", "strength", "evidence", "cues", "n"}
-_WHEN_KEYS = {"flagged", "cue", "types_any", "evidence_not", "evidence_in", "strength_in", "cue_has_object"}
+_PLACEHOLDERS = {"types", "strength", "evidence", "cues", "n", "claim_side", "source_side"}
+_WHEN_KEYS = {"flagged", "cue", "types_any", "evidence_not", "evidence_in", "strength_in", "cue_has_object", "mismatch"}
+_MISMATCH_KINDS = (
+    "other_condition",
+    "other_intervention",
+    "animal_for_human",
+    "weak_for_strong",
+    "marker_without_entry",
+    "author_year_without_entry",
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,8 @@ def load_rules(path: Path | None = None) -> RuleSet:
         when = entry.get("when", {})
         if entry["scope"] == "sentence":
             check_keys(when, f"{here}.when", set(), _WHEN_KEYS)
+            if "mismatch" in when:
+                check_choice(when["mismatch"], _MISMATCH_KINDS, f"{here}.when", "mismatch")
         else:
             check_choice(entry.get("check"), tuple(PAGE_CHECKS), here, "check")
         rules.append(
@@ -100,7 +111,9 @@ def sentence_findings(result: SentenceResult, ruleset: RuleSet | None = None) ->
         spans = _match(rule, result, ruleset)
         if spans is None:
             continue
-        out.append(Finding(rule.id, rule.name, rule.severity, _message(rule.message, result, spans), spans, result.index))
+        mismatch = next((m for m in result.mismatches if m.kind == rule.when.get("mismatch")), None)
+        sides = {"claim_side": mismatch.claim, "source_side": mismatch.source} if mismatch else {}
+        out.append(Finding(rule.id, rule.name, rule.severity, _message(rule.message, result, spans, sides=sides), spans, result.index))
     return tuple(out)
 
 
@@ -119,6 +132,12 @@ def _match(rule: Rule, r: SentenceResult, ruleset: RuleSet) -> tuple[Cue, ...] |
     if not r.types and "flagged" not in when:
         return None
     spans: tuple[Cue, ...] = tuple(r.wording.cues) if rule.spans == "wording" else ()
+    if "mismatch" in when:
+        found = [m for m in r.mismatches if m.kind == when["mismatch"]]
+        if not found:
+            return None
+        if rule.spans == "mismatch":
+            spans = claim_spans(r.text, found[0].claim)
     if "cue" in when:
         cues = tuple(c for c in r.wording.cues if c.kind == when["cue"])
         if when.get("cue_has_object"):
@@ -134,13 +153,14 @@ def _has_object(text: str, cue: Cue, ruleset: RuleSet) -> bool:
     return any(w.lower() not in ruleset.object_stopwords and len(w) > 2 for w in after)
 
 
-def _message(template: str, r: SentenceResult | None, spans: tuple[Cue, ...], n: int = 0) -> str:
+def _message(template: str, r: SentenceResult | None, spans: tuple[Cue, ...], n: int = 0, sides: dict | None = None) -> str:
     cues = ", ".join(f"\u201c{c.text}\u201d" for c in spans if c.kind != "testimonial") or "as a whole sentence"
+    sides = {"claim_side": "", "source_side": "", **(sides or {})}
     if r is None:
-        return template.format(types="", strength="", evidence="", cues=cues, n=n)
+        return template.format(types="", strength="", evidence="", cues=cues, n=n, **sides)
     types = " and ".join(r.types) if r.types else "no"
     evidence = _EVIDENCE_WORDS[r.evidence.label]
-    return template.format(types=types, strength=r.strength or "", evidence=evidence, cues=cues, n=n)
+    return template.format(types=types, strength=r.strength or "", evidence=evidence, cues=cues, n=n, **sides)
 
 
 _EVIDENCE_WORDS = {"cited": "a citation", "described": "evidence named only in words", "none": "no evidence given"}
@@ -184,12 +204,51 @@ def _sales_cta_near_claims(doc: Document, results, ruleset) -> tuple[int, tuple[
     return (len(near), tuple(spans)) if near else None
 
 
+def _references_other_condition(doc: Document, results, ruleset) -> tuple[int, tuple[Cue, ...], dict] | None:
+    from .matching import references_off_subject
+
+    subject, off = references_off_subject(doc, results)
+    if not off or not subject:
+        return None
+    words = ", ".join(dict.fromkeys(w for _, said in off for w in said.split(", ")))
+    return len(off), (), {"claim_side": ", ".join(subject), "source_side": words}
+
+
+def _checked(doc: Document, status: str) -> list:
+    return [r for r in doc.references if r.check is not None and r.check.status == status]
+
+
+def _references_not_found(doc: Document, results, ruleset) -> tuple[int, tuple[Cue, ...], dict] | None:
+    missing = _checked(doc, "not_found")
+    if not missing or len(missing) == len(doc.references):
+        return None  # none found at all is CC209
+    return len(missing), (), {"source_side": ", ".join(f"[{r.number}]" for r in missing)}
+
+
+def _references_metadata_differ(doc: Document, results, ruleset) -> tuple[int, tuple[Cue, ...], dict] | None:
+    differ = _checked(doc, "mismatch")
+    if not differ:
+        return None
+    words = "; ".join(f"[{r.number}] {', '.join(r.check.differences)}" for r in differ)
+    return len(differ), (), {"source_side": words}
+
+
+def _no_reference_found(doc: Document, results, ruleset) -> tuple[int, tuple[Cue, ...]] | None:
+    if doc.references and len(_checked(doc, "not_found")) == len(doc.references):
+        return len(doc.references), ()
+    return None
+
+
 PAGE_CHECKS: dict[str, Callable] = {
     "references_without_identifiers": _references_without_identifiers,
     "references_never_cited": _references_never_cited,
     "missing_author": _missing_author,
     "missing_date": _missing_date,
     "sales_cta_near_claims": _sales_cta_near_claims,
+    "references_other_condition": _references_other_condition,
+    "references_not_found": _references_not_found,
+    "references_metadata_differ": _references_metadata_differ,
+    "no_reference_found": _no_reference_found,
 }
 
 
@@ -203,6 +262,6 @@ def page_findings(doc: Document, results: tuple[SentenceResult, ...], ruleset: R
         hit = PAGE_CHECKS[rule.check](doc, results, ruleset)
         if hit is None:
             continue
-        n, spans = hit
-        out.append(Finding(rule.id, rule.name, rule.severity, _message(rule.message, None, spans, n), spans))
+        n, spans, *sides = hit
+        out.append(Finding(rule.id, rule.name, rule.severity, _message(rule.message, None, spans, n, *sides), spans))
     return tuple(out)

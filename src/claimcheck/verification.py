@@ -72,7 +72,7 @@ from . import network
 from .errors import InputError, TooLargeError
 from .fetching import TRANSIENT_STATUSES, make_client, network_error, read_body, retry_after_seconds, user_agent
 from .options import Options
-from .records import Reference
+from .records import Reference, ReferenceCheck
 
 BODY_CAP = 2 * 1024 * 1024  # the largest answer read from a service, decoded
 BACKOFF = 0.5  # seconds before the first retry; doubled for each further one
@@ -81,28 +81,7 @@ CACHE_VERSION = 1
 STATUSES = ("found", "not_found", "mismatch", "undecided")
 
 
-@dataclass(frozen=True)
-class Lookup:
-    """The verdict for one reference entry."""
-
-    number: int  # Reference.number
-    status: str  # "found" | "not_found" | "mismatch" | "undecided"
-    via: str | None  # "doi" | "pmid" | "pmcid" | "bibliographic" | None
-    doi: str | None = None  # the matched record's DOI
-    title: str | None = None  # the matched record's title
-    differences: tuple[str, ...] = ()  # the fields that disagree, for "mismatch"
-    reason: str | None = None  # why, for "undecided"
-
-    def to_dict(self) -> dict:
-        return {
-            "number": self.number,
-            "status": self.status,
-            "via": self.via,
-            "doi": self.doi,
-            "title": self.title,
-            "differences": list(self.differences),
-            "reason": self.reason,
-        }
+Lookup = ReferenceCheck  # the verdict for one reference entry
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ _SITEMAP_ROOT = re.compile(rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?(?:<!--
 
 
 def _sniff_file(path: Path) -> str | None:
-    """"warc" or "sitemap" when the file's first bytes (decompressed when gzipped) say so, else None."""
+    """ "warc" or "sitemap" when the file's first bytes (decompressed when gzipped) say so, else None."""
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)

@@ -3,12 +3,16 @@
     OUT/reports.jsonl   one JSON report per checked page (the report object of ``claimcheck --format json``
                         plus ``key``), appended as pages finish
     OUT/audit.sqlite    tables pages, sentences, findings (and meta) for querying
+    OUT/pages/          one HTML report per checked page, named by ``page_report_name(key)``
     OUT/cache/          the fetched pages, so a rerun does not fetch them again
 
-Exactly once: a finished page is appended to reports.jsonl and flushed to disk before the
-transaction that marks it done commits. On opening, a torn last line is cut off and any line whose
-page is not yet marked done is replayed into the tables. So after a kill at any instant every page
-is either done in both places or in neither, and is never written twice.
+Exactly once: a finished page's HTML report is written (a temporary file renamed into place), then
+its line is appended to reports.jsonl and flushed to disk, before the transaction that marks it
+done commits. On opening, a torn last line is cut off and any line whose page is not yet marked
+done is replayed into the tables. So after a kill at any instant every page
+is either done in both places or in neither, and is never written twice; a done page's HTML
+report exists unless its rendering failed or the audit predates them (the dashboard writer renders
+those from their JSONL lines, see dashboard.py).
 """
 
 from __future__ import annotations
@@ -26,6 +30,27 @@ from pathlib import Path
 from ..errors import InputError
 from ..records import Page
 from .work import Outcome, rows_from_record
+
+PAGES_DIR = "pages"
+PARTIAL_DIR = ".partial"  # under pages/: HTML reports being written, emptied on opening
+
+
+def page_report_name(key: str) -> str:
+    """The file name of a page's HTML report in OUT/pages/: the first 16 hex digits of SHA-256 of its key."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16] + ".html"
+
+
+def write_page_report(pages: Path, key: str, html: str) -> Path:
+    """Write ``html`` as the report of page ``key`` in the folder ``pages`` atomically; return its path."""
+    name = page_report_name(key)
+    partial = pages / PARTIAL_DIR
+    partial.mkdir(parents=True, exist_ok=True)
+    tmp = partial / f"{name}.{os.getpid()}.tmp"
+    tmp.write_text(html, encoding="utf-8")
+    path = pages / name
+    os.replace(tmp, path)
+    return path
+
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -91,6 +116,8 @@ class AuditStore:
             raise InputError("the output directory is not writable", str(out))
         self.jsonl_path = self.out / "reports.jsonl"
         self.db_path = self.out / "audit.sqlite"
+        self.pages_path = self.out / PAGES_DIR
+        self._clear_partial()
         try:
             self.db = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -168,7 +195,12 @@ class AuditStore:
         limit: int | None = None,
     ) -> None:
         """Record finished pages ((outcome, final URL) pairs), skipped pages ((key, reason) pairs) and
-        the crawl links they led to (frontier rows, up to ``limit`` pages in all), atomically."""
+        the crawl links they led to (frontier rows, up to ``limit`` pages in all), atomically.
+
+        Finished pages' HTML reports are in place before their lines are appended to reports.jsonl."""
+        for outcome, _ in results:
+            if outcome.ok and outcome.html is not None:
+                write_page_report(self.pages_path, outcome.key, outcome.html)
         lines = [o.line.encode("utf-8") + b"\n" for o, _ in results if o.ok]
         if lines:
             self.jsonl.write(b"".join(lines))
@@ -178,8 +210,9 @@ class AuditStore:
         with self._transaction():
             for outcome, final_url in results:
                 if outcome.ok:
+                    checked = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(outcome.checked_at)) if outcome.checked_at else now
                     self._record_done(
-                        outcome.key, outcome.page_row, outcome.sentence_rows, outcome.finding_rows, final_url, outcome.seconds, now
+                        outcome.key, outcome.page_row, outcome.sentence_rows, outcome.finding_rows, final_url, outcome.seconds, checked
                     )
                 else:
                     self.db.execute(
@@ -209,6 +242,16 @@ class AuditStore:
     def close(self) -> None:
         self.jsonl.close()
         self.db.close()
+
+    def _clear_partial(self) -> None:
+        """Remove HTML reports a killed run left half written (their pages are not done)."""
+        partial = self.pages_path / PARTIAL_DIR
+        try:
+            self.pages_path.mkdir(exist_ok=True)
+            for tmp in partial.glob("*.tmp"):
+                tmp.unlink(missing_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot write the page reports folder ({exc.strerror})", str(self.pages_path)) from None
 
     # -- recovery ---------------------------------------------------------------------------------
     def _reconcile(self) -> int:

@@ -1,5 +1,6 @@
 """The site summary of an audit: counts, findings by rule and severity, frequent flagged phrases,
-the worst pages and each site, read from audit.sqlite and written as CSV (display.py shows it on a terminal).
+the worst pages and each site, read from audit.sqlite and written as CSV files, one table each
+(display.py shows it on a terminal, dashboard.py as OUT/report.html).
 
 Text cells lose control characters and escape sequences (newlines and tabs stay; see
 claimcheck.terminal), and cells a spreadsheet would run as formulas (starting with = + - @, a tab
@@ -9,16 +10,16 @@ or a carriage return) are prefixed with an apostrophe in CSV output.
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..terminal import clean
-from ..vocabulary import SEVERITY_RANK
+from ..terminal import spreadsheet_cell
+from ..vocabulary import SEVERITIES, SEVERITY_RANK
 
 SEVERITY_WEIGHT = f"CASE severity {' '.join(f'WHEN {s!r} THEN {r}' for s, r in SEVERITY_RANK.items())} ELSE 1 END"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class SiteSummary:
     phrases: tuple[tuple[str, int, int], ...]  # phrase, findings, pages
     worst: tuple[tuple[str, str | None, int, int, int, int], ...]  # key, title, score, high, flagged, findings
     sites: tuple[tuple[str, int, int, int, int, int], ...]  # host, pages, checked, failed, flagged pages, findings
-    failures: tuple[tuple[str, str], ...]  # key, error (first ones)
+    failures: tuple[tuple[str, str], ...]  # key, error (first ones; failed_pages.csv has them all)
 
     @property
     def severities(self) -> frozenset[str]:
@@ -40,7 +41,7 @@ class SiteSummary:
 
 def site_summary(out: str | Path, top: int = 20) -> SiteSummary:
     """Summarise the audit in ``out`` (it may still be running or have been stopped)."""
-    db = sqlite3.connect(f"file:{Path(out) / 'audit.sqlite'}?mode=ro", uri=True)
+    db = connect(out)
     try:
         status = dict(db.execute("SELECT status, COUNT(*) FROM pages GROUP BY status").fetchall())
         sums = db.execute(
@@ -59,17 +60,24 @@ def site_summary(out: str | Path, top: int = 20) -> SiteSummary:
             "flagged_claims": sums[2],
             "findings": sums[3],
         }
+        by_severity = dict(db.execute("SELECT severity, COUNT(*) FROM findings GROUP BY severity").fetchall())
+        totals.update({f"findings_{severity}": by_severity.get(severity, 0) for severity in SEVERITIES})
         rules = db.execute(
             "SELECT rule, severity, COUNT(*), COUNT(DISTINCT page_key) FROM findings GROUP BY rule, severity"
             f" ORDER BY {SEVERITY_WEIGHT} DESC, COUNT(*) DESC, rule"
         ).fetchall()
         counts: Counter[str] = Counter()
-        pages: dict[str, set[str]] = {}
-        for key, phrase in db.execute("SELECT page_key, phrase FROM findings WHERE phrase IS NOT NULL"):
+        pages: Counter[str] = Counter()
+        current, seen = None, set()  # the phrases of one page at a time, so memory does not grow with the pages
+        for key, phrase in db.execute("SELECT page_key, phrase FROM findings WHERE phrase IS NOT NULL ORDER BY page_key"):
+            if key != current:
+                current, seen = key, set()
             for word in phrase.split("; "):
                 counts[word] += 1
-                pages.setdefault(word, set()).add(key)
-        phrases = tuple((p, n, len(pages[p])) for p, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
+                if word not in seen:
+                    seen.add(word)
+                    pages[word] += 1
+        phrases = tuple((p, n, pages[p]) for p, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top])
         worst = db.execute(
             f"SELECT f.page_key, p.title, SUM({SEVERITY_WEIGHT}) AS score, SUM(severity = 'high'), p.flagged, COUNT(*)"
             " FROM findings f JOIN pages p ON p.key = f.page_key GROUP BY f.page_key"
@@ -87,41 +95,64 @@ def site_summary(out: str | Path, top: int = 20) -> SiteSummary:
     return SiteSummary(totals, tuple(rules), phrases, tuple(worst), tuple(sites), tuple(failures))
 
 
-def neutralise(value: object) -> object:
-    """A CSV cell without control characters that a spreadsheet will show as text, never run as a formula."""
-    if not isinstance(value, str):
-        return value
-    value = clean(value, newlines=True)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def connect(out: str | Path) -> sqlite3.Connection:
+    """A read-only connection to the audit database in ``out``."""
+    return sqlite3.connect(f"file:{Path(out) / 'audit.sqlite'}?mode=ro", uri=True)
 
 
-def _write_csv(path: Path, header: list[str], rows) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([neutralise(v) for v in row])
+neutralise = spreadsheet_cell  # a CSV cell without control characters, never run as a formula
+
+
+def _write_csv(path: Path, header: list[str], rows) -> Path:
+    """Write one table (rows streamed from any iterable) to a temporary file, then rename it to ``path``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow([neutralise(v) for v in row])
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+FINDINGS_SQL = (
+    "SELECT f.page_key, p.final_url, f.sentence_idx, s.text, f.rule, f.severity, f.message, f.phrase"
+    " FROM findings f LEFT JOIN pages p ON p.key = f.page_key"
+    " LEFT JOIN sentences s ON s.page_key = f.page_key AND s.idx = f.sentence_idx ORDER BY f.rowid"
+)
+CSV_FILES = ("summary.csv", "rules.csv", "phrases.csv", "worst_pages.csv", "failed_pages.csv", "pages.csv", "sites.csv", "findings.csv")
 
 
 def write_summary(out: str | Path, summary: SiteSummary | None = None) -> list[Path]:
-    """Write summary.csv, pages.csv and sites.csv into ``out``; return their paths."""
+    """Write the CSV tables of the audit in ``out`` (one table per file, each with its own header); return their paths.
+
+    summary.csv (name, value: the totals), rules.csv, phrases.csv, worst_pages.csv, failed_pages.csv
+    (every failed page), pages.csv (every page), sites.csv (every host) and findings.csv (every
+    finding with its page and sentence). The long tables are streamed from audit.sqlite.
+    """
     out = Path(out)
     summary = summary or site_summary(out)
-    rows: list[tuple] = [("total", name, value, "", "") for name, value in summary.totals.items()]
-    rows += [("rule", rule, n, pages, severity) for rule, severity, n, pages in summary.rules]
-    rows += [("phrase", phrase, n, pages, "") for phrase, n, pages in summary.phrases]
-    rows += [("worst_page", key, n, high, title or "") for key, title, _score, high, _flagged, n in summary.worst]
-    rows += [("failed_page", key, "", "", error or "") for key, error in summary.failures]
-    paths = [out / "summary.csv", out / "pages.csv", out / "sites.csv"]
-    _write_csv(paths[0], ["section", "item", "count", "pages", "detail"], rows)
-    db = sqlite3.connect(f"file:{out / 'audit.sqlite'}?mode=ro", uri=True)
+    paths = [
+        _write_csv(out / "summary.csv", ["name", "value"], summary.totals.items()),
+        _write_csv(out / "rules.csv", ["rule", "severity", "findings", "pages"], summary.rules),
+        _write_csv(out / "phrases.csv", ["phrase", "findings", "pages"], summary.phrases),
+        _write_csv(out / "worst_pages.csv", ["key", "title", "score", "high", "flagged", "findings"], summary.worst),
+    ]
+    db = connect(out)
     try:
+        cursor = db.execute("SELECT key, error FROM pages WHERE status = 'failed' ORDER BY seq")
+        paths.append(_write_csv(out / "failed_pages.csv", ["key", "error"], cursor))
         cursor = db.execute(
             "SELECT key, status, origin, host, final_url, title, units, claims, flagged, findings, max_severity, error, attempts"
             " FROM pages ORDER BY seq"
         )
-        _write_csv(paths[1], [d[0] for d in cursor.description], cursor)
+        paths.append(_write_csv(out / "pages.csv", [d[0] for d in cursor.description], cursor))
+        paths.append(_write_csv(out / "sites.csv", ["host", "pages", "checked", "failed", "flagged_pages", "findings"], summary.sites))
+        header = ["key", "final_url", "sentence", "sentence_text", "rule", "severity", "message", "phrase"]
+        paths.append(_write_csv(out / "findings.csv", header, db.execute(FINDINGS_SQL)))
     finally:
         db.close()
-    _write_csv(paths[2], ["host", "pages", "checked", "failed", "flagged_pages", "findings"], summary.sites)
     return paths

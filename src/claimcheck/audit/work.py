@@ -1,10 +1,10 @@
 """The page function every engine runs: check one page with the single-page checker.
 
 A worker gets a :class:`Task` (a page already fetched or read) and returns an :class:`Outcome`
-holding the report as its JSONL line plus the rows of the query tables. Each worker process checks
-all its pages with one :class:`~claimcheck.checker.Checker` per options. Nothing here touches the
-network or the output directory, so the same function runs in a local process pool or on a Dask
-cluster.
+holding the report as its JSONL line, its HTML report (claimcheck.html_report) and the rows of the
+query tables. Each worker process checks all its pages with one :class:`~claimcheck.checker.Checker`
+per options. Nothing here touches the network or the output directory, so the same function runs in
+a local process pool or on a Dask cluster.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urldefrag, urljoin
 
 from ..checker import Checker, default_checker
 from ..errors import ClaimcheckError
 from ..options import Options
-from ..records import Page
+from ..records import Page, Report
 from ..report import to_dict
 from ..vocabulary import SEVERITY_RANK
 
@@ -50,6 +51,7 @@ SKIPPED_SUFFIXES = (
     ".woff2",
     ".ttf",
 )
+AUDIT_PAGE_LINKS = False  # render_html(links=...): no URL from a page is a live link in an audit's page reports
 EXIT_INTERNAL = 4  # the exit_code recorded for a page lost to a bug or a dead worker, not to its input
 
 
@@ -64,7 +66,11 @@ class Task:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What checking one page produced: the JSONL line and table rows, or the error."""
+    """What checking one page produced: the JSONL line, the HTML report and table rows, or the error.
+
+    ``checked_at`` is when the page was checked (whole seconds since the epoch); ``html`` is None when
+    the HTML report could not be rendered (it is rendered again from the JSONL line at the end).
+    """
 
     key: str
     ok: bool
@@ -76,6 +82,8 @@ class Outcome:
     error: str | None = None
     exit_code: int = 0
     seconds: float = 0.0
+    html: str | None = None
+    checked_at: int = 0
 
 
 def check_task(task: Task, options: Options | None = None, checker: Checker | None = None) -> Outcome:
@@ -86,16 +94,37 @@ def check_task(task: Task, options: Options | None = None, checker: Checker | No
     start = time.perf_counter()
     try:
         report = (checker or default_checker(options)).check_page(task.page)
+        checked_at = int(time.time())
         record = {"key": task.key, **to_dict(report)}
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
         page_row, sentence_rows, finding_rows = rows_from_record(record)
         links = page_links(task.page, task.scope) if task.scope else ()
+        html = page_html(report, checked_at)
     except ClaimcheckError as exc:
         return Outcome(task.key, False, error=exc.reason, exit_code=exc.exit_code, seconds=time.perf_counter() - start)
     except Exception as exc:  # a bug must not lose the page or stop the run
         reason = f"internal error: {type(exc).__name__}: {exc}"
         return Outcome(task.key, False, error=reason, exit_code=EXIT_INTERNAL, seconds=time.perf_counter() - start)
-    return Outcome(task.key, True, line, page_row, sentence_rows, finding_rows, links, seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    return Outcome(task.key, True, line, page_row, sentence_rows, finding_rows, links, seconds=seconds, html=html, checked_at=checked_at)
+
+
+def page_html(report: Report, checked_at: int | float | datetime | None) -> str | None:
+    """The page's HTML report as an audit writes it (OUT/pages/), or None when it cannot be rendered.
+
+    ``checked_at`` (seconds since the epoch, or a datetime) is shown in UTC, so a report rendered
+    again later from its JSONL line is the same text. A rendering error never fails the page.
+    """
+    if isinstance(checked_at, int | float):
+        checked_at = datetime.fromtimestamp(checked_at, UTC)
+    elif isinstance(checked_at, datetime):
+        checked_at = checked_at.astimezone(UTC)
+    try:
+        from ..html_report import render_html
+
+        return render_html(report, checked_at=checked_at, links=AUDIT_PAGE_LINKS)
+    except Exception:  # noqa: BLE001 - the JSONL line and tables still record the page
+        return None
 
 
 def check_tasks(tasks: list[Task], options: Options | None = None) -> list[Outcome]:
