@@ -5,9 +5,10 @@ record every network request the browser attempts through a loopback proxy.
         dom = run_chromium(path, tmp_path, proxy=proxy, screenshot=tmp_path / "shot.png")
     assert proxy.requests() == []
 
-Chromium itself phones home at start-up (network time, spell-check dictionaries, account, search and
-push-messaging services). Those are switched off by flags and profile preferences; the ones that cannot
-be (the account reconciler's ``ListAccounts`` call, the push-messaging check-in a few seconds later)
+Chromium itself phones home at start-up (network time, spell-check dictionaries, account, search,
+optimisation-guide and push-messaging services). Those are switched off by flags and profile preferences; the ones that cannot
+be (the account reconciler's ``ListAccounts`` call, the push-messaging check-in a few seconds later, the
+optimisation guide's hint and model fetches)
 are pointed at ``INTERNAL_HOST``, a name under ``.invalid`` that the proxy recognises and leaves out of
 ``requests()``. Any other connection, a silent one included, is recorded.
 """
@@ -137,7 +138,11 @@ def run_chromium(
         f"--user-data-dir={user_data}",
         "--no-first-run",
         "--disable-background-networking",
-        "--disable-features=NetworkTimeServiceQuerying,AimEnabled,AimServerRequestOnStartupEnabled",
+        "--disable-features=NetworkTimeServiceQuerying,AimEnabled,AimServerRequestOnStartupEnabled,"
+        "OptimizationHints,OptimizationHintsFetching,OptimizationGuideModelDownloading,OptimizationTargetPrediction,"
+        "OptimizationGuideOnDeviceModel,MediaRouter,Translate,AutofillServerCommunication",
+        f"--optimization-guide-service-get-hints-url=http://{INTERNAL_HOST}/hints",
+        f"--optimization-guide-service-get-models-url=http://{INTERNAL_HOST}/models",
         f"--gaia-url=http://{INTERNAL_HOST}/",
         f"--gcm-checkin-url=http://{INTERNAL_HOST}/checkin",
         f"--gcm-registration-url=http://{INTERNAL_HOST}/register",
