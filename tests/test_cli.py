@@ -320,3 +320,22 @@ def test_offline_reference_checks_say_what_they_could_not_decide(tmp_path):
     assert any("offline: not in the cache" in n for n in data["notices"])
     plain = json.loads(run("--format", "json", str(EXAMPLE)).stdout)
     assert all(r["check"] is None for r in plain["references"])
+
+
+def test_an_audit_honours_the_acceptance_file(tmp_path):
+    accept = tmp_path / "accepted.txt"
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / "a.html").write_bytes(EXAMPLE.read_bytes())
+    page = folder / "a.html"
+    accept.write_text(f"{page} * reviewed with the clinic\n", encoding="utf-8")
+    strict = run("audit", str(folder), "--out", str(tmp_path / "plain"), "--no-progress", "--fail-on", "low")
+    assert strict.returncode == 1
+    out = run("audit", str(folder), "--out", str(tmp_path / "out"), "--no-progress", "--fail-on", "low", "--accept", str(accept))
+    assert out.returncode == 0, out.stderr
+    line = json.loads((tmp_path / "out" / "reports.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    findings = [f for s in line["sentences"] for f in s["findings"]] + line["findings"]
+    assert findings and all(f["accepted"] == "reviewed with the clinic" for f in findings)
+    assert (tmp_path / "out" / "findings.csv").read_text(encoding="utf-8").count("\n") == 1  # the header only
+    bad = run("audit", str(folder), "--out", str(tmp_path / "bad"), "--accept", str(tmp_path / "missing.txt"))
+    assert bad.returncode == 2 and bad.stderr.decode().strip() == f"claimcheck: {tmp_path / 'missing.txt'}: no such acceptance file"

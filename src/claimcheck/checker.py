@@ -16,6 +16,7 @@ from dataclasses import replace
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+from .acceptance import Acceptance, accept, load_acceptances
 from .classification import Classifier, load_classifier
 from .cleaning import clean
 from .evidence import find_evidence, load_cues
@@ -67,6 +68,7 @@ class Checker:
     def __init__(self, options: Options | None = None) -> None:
         self.options = options or Options()
         self._fetcher = Fetcher(self.options)
+        self.accepted_lines: set[int] = set()  # the acceptance file's lines that matched a finding so far
 
     def __repr__(self) -> str:
         return f"Checker({self.options!r})"
@@ -78,8 +80,9 @@ class Checker:
         Raises:
             DataFileError: a lexicon or rule file breaks its schema.
             ModelError: the model is missing or unreadable.
+            InputError: the acceptance file is missing or malformed.
         """
-        _ = self._lexicon, self._rules, self._classifier
+        _ = self._lexicon, self._rules, self._classifier, self._acceptances
         load_cues()  # find_evidence takes the cues from the loader's cache
         load_vocabulary()  # and match_sources the vocabulary
         return self
@@ -114,7 +117,7 @@ class Checker:
         with stage("segment"):
             units = segment(doc)
         analysis = self.analyse(doc, units, timer, started=started)
-        return Report(
+        report = Report(
             source=page.source,
             sentences=analysis.sentences,
             references=doc.references,
@@ -130,6 +133,9 @@ class Checker:
             min_confidence=analysis.min_confidence,
             model=self._classifier.model_id if analysis.classified else None,
         )
+        report, matched = accept(report, self._acceptances)
+        self.accepted_lines |= matched
+        return report
 
     def check_html(self, html: str | bytes, url: str | None = None) -> Report:
         """Check a page held in memory as HTML; ``url`` tells which links are the site's own."""
@@ -259,6 +265,10 @@ class Checker:
     @cached_property
     def _rules(self) -> RuleSet:
         return load_rules()
+
+    @cached_property
+    def _acceptances(self) -> tuple[Acceptance, ...]:
+        return load_acceptances(self.options.accept_file) if self.options.accept_file else ()
 
     @cached_property
     def _verifier(self):

@@ -136,6 +136,13 @@ def _check_options(command):
             help="Also fetch loopback, private and link-local addresses (refused by default: see README).",
         ),
         click.option(
+            "--accept",
+            "accept_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="An acceptance file of findings already reviewed (lines of PAGE RULE [reason]); they stay in the "
+            "report marked accepted and do not count for --fail-on.",
+        ),
+        click.option(
             "--verify-references",
             is_flag=True,
             help="Look each reference entry up in Crossref and PubMed (network; answers cached on disk).",
@@ -165,6 +172,7 @@ def _build_options(
     offline: bool = False,
     mailto: str | None = None,
     reference_cache: Path | None = None,
+    accept_file: Path | None = None,
 ) -> Options:
     """The Options of the checking flags; an invalid value is one line on stderr and exit 2."""
     try:
@@ -180,10 +188,31 @@ def _build_options(
             offline=offline,
             mailto=mailto,
             reference_cache=reference_cache,
+            accept_file=accept_file,
         )
     except ClaimcheckError as exc:
         click.echo(f"claimcheck: {clean(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+
+
+def _acceptances(options: Options) -> tuple:
+    """The entries of the acceptance file, read before any page is checked; one line and exit 2 when it is bad."""
+    from .acceptance import load_acceptances
+
+    if options.accept_file is None:
+        return ()
+    try:
+        return load_acceptances(options.accept_file)
+    except ClaimcheckError as exc:
+        click.echo(f"claimcheck: {clean(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+
+
+def _unmatched_acceptances(options: Options, acceptances: tuple, used: set[int]) -> None:
+    """Name on stderr each acceptance entry that matched no finding (a stale or mistyped line)."""
+    for entry in acceptances:
+        if entry.line not in used:
+            click.echo(f"claimcheck: {options.accept_file}:{entry.line}: matched no finding ({clean(entry.page)} {entry.rule})", err=True)
 
 
 def _is_same_file(a: Path, b: Path) -> bool:
@@ -270,17 +299,10 @@ def _fails(severities: Iterable[str | None], fail_on: str) -> bool:
     help="Exit 1 when an open (not accepted) finding at or above this severity exists.",
 )
 @click.option("--all", "all_claims", is_flag=True, help="List every claim in the text view, not only the flagged ones.")
-@click.option(
-    "--accept",
-    "accept_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="An acceptance file of findings already reviewed (lines of PAGE RULE [reason]); they are shown as accepted.",
-)
 @_check_options
-def check_command(sources, fmt, output, fail_on, all_claims, accept_file, **checking) -> None:
+def check_command(sources, fmt, output, fail_on, all_claims, **checking) -> None:
     """Check one or more pages."""
     _stop_on_sigterm()
-    from .acceptance import accept, load_acceptances
     from .checker import Checker
     from .report import max_severity
 
@@ -291,20 +313,13 @@ def check_command(sources, fmt, output, fail_on, all_claims, accept_file, **chec
             err=True,
         )
         sys.exit(EXIT_INPUT)
-    acceptances = ()
-    if accept_file is not None:
-        try:
-            acceptances = load_acceptances(accept_file)
-        except ClaimcheckError as exc:
-            click.echo(f"claimcheck: {clean(str(exc))}", err=True)
-            sys.exit(exc.exit_code)
+    acceptances = _acceptances(options)
     target = _open_output(output, sources) if output else None
     stream = target.stream if target else sys.stdout
     render = _renderer(fmt, stream, several=len(sources) > 1, all_claims=all_claims)
     next(render)
     failed_input = failed_setup = False
     severities = []
-    used: set[int] = set()
     written = False
     try:
         with Checker(options) as checker:
@@ -318,8 +333,6 @@ def check_command(sources, fmt, output, fail_on, all_claims, accept_file, **chec
                         break
                     failed_input = True
                     continue
-                report, matched = accept(report, acceptances)
-                used |= matched
                 severities.append(max_severity(report))
                 render.send(report)
         render.close()
@@ -338,9 +351,8 @@ def check_command(sources, fmt, output, fail_on, all_claims, accept_file, **chec
     finally:
         if target and not written:
             target.discard()
-    for entry in acceptances:
-        if entry.line not in used and not (failed_input or failed_setup):
-            click.echo(f"claimcheck: {accept_file}:{entry.line}: matched no finding ({clean(entry.page)} {entry.rule})", err=True)
+    if not (failed_input or failed_setup):
+        _unmatched_acceptances(options, acceptances, checker.accepted_lines)
     if failed_setup:
         sys.exit(EXIT_SETUP)
     if failed_input:
@@ -563,6 +575,7 @@ def audit_command(
     from .audit.display import ProgressBar, render_summary
 
     options = _build_options(**checking)
+    _acceptances(options)  # a bad acceptance file is one line before any page is fetched
     config = AuditConfig(
         jobs=jobs,
         engine=engine,

@@ -20,6 +20,7 @@ _FLAGS = {
     "max_seconds": "--max-seconds",
     "mailto": "--mailto",
     "reference_cache": "--reference-cache",
+    "accept_file": "--accept",
 }
 
 
@@ -51,6 +52,8 @@ class Options:
         mailto: the contact sent to Crossref and NCBI with each lookup, as they ask.
         reference_cache: the SQLite file of cached lookups; ``None`` means the user cache folder.
         reference_services: the Crossref and NCBI E-utilities base URLs (mirrors, tests).
+        accept_file: an acceptance file of reviewed findings (see :mod:`claimcheck.acceptance`); the
+            findings it matches stay in each report, marked accepted.
 
     Raises:
         InputError: an option is out of range or of the wrong kind; the message names the option.
@@ -72,6 +75,7 @@ class Options:
     mailto: str | None = None
     reference_cache: Path | None = None
     reference_services: tuple[str, str] = ("https://api.crossref.org", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils")
+    accept_file: Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("connect_timeout", "read_timeout", "total_timeout", "max_seconds"):
@@ -94,6 +98,10 @@ class Options:
             if not isinstance(self.reference_cache, str | os.PathLike) or not str(self.reference_cache):
                 raise _invalid("reference_cache", f"expected a file path, got {self.reference_cache!r}")
             object.__setattr__(self, "reference_cache", Path(self.reference_cache))
+        if self.accept_file is not None:
+            if not isinstance(self.accept_file, str | os.PathLike) or not str(self.accept_file):
+                raise _invalid("accept_file", f"expected a file path, got {self.accept_file!r}")
+            object.__setattr__(self, "accept_file", Path(self.accept_file))
         services = self.reference_services
         if not (
             isinstance(services, tuple)

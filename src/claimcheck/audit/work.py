@@ -139,17 +139,23 @@ def rows_from_record(record: dict) -> tuple[tuple, tuple[tuple, ...], tuple[tupl
     pages:     (title, language, units, claims, flagged, findings, max_severity)
     sentences: (page_key, idx, text, types, strength, evidence, flagged)
     findings:  (page_key, sentence_idx or None, rule, severity, message, phrase)
+
+    Findings accepted in an acceptance file (``--accept``) stay in the JSONL line and the page's HTML
+    report, marked accepted, but are left out of the tables, so the dashboard, the CSVs and
+    ``--fail-on`` count open findings only.
     """
     key = record["key"]
     summary = record["summary"]
     sentences = []
     findings = []
     for f in record["findings"]:
-        findings.append((key, None, f["rule"], f["severity"], f["message"], _phrase(f)))
+        if not f.get("accepted"):
+            findings.append((key, None, f["rule"], f["severity"], f["message"], _phrase(f)))
     for s in record["sentences"]:
         sentences.append((key, s["index"], s["text"], ",".join(s["types"]), s["strength"], s["evidence"], int(s["flagged"])))
         for f in s["findings"]:
-            findings.append((key, s["index"], f["rule"], f["severity"], f["message"], _phrase(f)))
+            if not f.get("accepted"):
+                findings.append((key, s["index"], f["rule"], f["severity"], f["message"], _phrase(f)))
     worst = max((f[3] for f in findings), key=lambda severity: SEVERITY_RANK.get(severity, 0), default=None)
     page_row = (record.get("title"), record.get("language"), summary["units"], summary["claims"], summary["flagged"], len(findings), worst)
     return page_row, tuple(sentences), tuple(findings)
