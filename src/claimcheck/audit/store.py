@@ -240,7 +240,12 @@ class AuditStore:
         self.db.executemany("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)", finding_rows)
 
     def close(self) -> None:
+        """Close the files; the database leaves WAL mode, so no -wal or -shm file is left beside it."""
         self.jsonl.close()
+        try:
+            self.db.execute("PRAGMA journal_mode=DELETE")
+        except sqlite3.OperationalError:  # another program holds the database open: keep WAL
+            pass
         self.db.close()
 
     def _clear_partial(self) -> None:
