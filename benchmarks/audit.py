@@ -40,7 +40,20 @@ def tree_rss(proc: psutil.Process) -> tuple[int, int]:
 
 
 def run(urls: Path, out: Path, n: int, extra: list[str]) -> dict:
-    cmd = [sys.executable, "-m", "claimcheck", "audit", str(urls), "--out", str(out), "--no-progress", "--per-host", "8", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "claimcheck",
+        "audit",
+        str(urls),
+        "--out",
+        str(out),
+        "--no-progress",
+        "--per-host",
+        "8",
+        "--allow-private",
+        *extra,
+    ]
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     handle = psutil.Process(proc.pid)

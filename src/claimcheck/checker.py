@@ -222,7 +222,8 @@ class Checker:
             evidences = find_evidence(document, units)
         with stage("sources"):
             strengths = [w.label if t else None for t, w in zip(types, wordings)]
-            sources, mismatches = match_sources(document, units, evidences, strengths, types)
+            sources, mismatches, subject = match_sources(document, units, evidences, strengths, types)
+            document = replace(document, subject=subject)
             # a cited sentence tying an intervention to a condition claims an effect, even untyped
             types = [t or (("efficacy",) if any(m.kind in MISMATCH_FLAGS for m in mis) else ()) for t, mis in zip(types, mismatches)]
         with stage("rules"):

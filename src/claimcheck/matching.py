@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -66,23 +66,35 @@ class TermList:
         Text and aliases are compared word by word (a space or a hyphen separates words; a trailing
         plural s or es is allowed), so the cost is a few dictionary lookups per word.
         """
-        words = [(m.group(0).strip(_EDGE), m.start()) for m in _WORD.finditer(text)]
-        words = [(w, start + text[start:].find(w)) for w, start in words if w]
+        words: list[tuple[str, int]] = []
+        for m in _WORD.finditer(text):
+            word = m.group(0).strip(_EDGE)
+            if word:
+                words.append((word, m.start() + m.group(0).find(word)))
+        folded = [w.casefold().replace("\u2019", "'") for w, _ in words]
+        starts = self.starts
         found: list[tuple[str, int, int]] = []
         i = 0
         while i < len(words):
-            first = words[i][0]
-            folded = _fold(first)
-            if not any(k in self.starts for k in (first, folded, *_singulars(first), *_singulars(folded))):
+            first, low = words[i][0], folded[i]
+            if not (
+                low in starts
+                or first in starts
+                or (low.endswith("s") and (low[:-1] in starts or low[:-2] in starts or first[:-1] in starts))
+            ):
                 i += 1
                 continue
             for n in range(min(self.longest, len(words) - i), 0, -1):
-                phrase = " ".join(w for w, _ in words[i : i + n])
-                name = self.cased.get(phrase) or next(
-                    (self.folded[k] for k in (_fold(phrase), *_singulars(_fold(phrase))) if k in self.folded), None
-                )
-                if name is None and n and phrase[-1:] in "sS":
-                    name = next((self.cased[k] for k in _singulars(phrase) if k in self.cased), None)
+                phrase = " ".join(folded[i : i + n])
+                plural = phrase[-1:] == "s"
+                name = self.folded.get(phrase)
+                if name is None and plural:
+                    name = next((self.folded[k] for k in _singulars(phrase) if k in self.folded), None)
+                if name is None:
+                    written = " ".join(w for w, _ in words[i : i + n])
+                    name = self.cased.get(written)
+                    if name is None and plural:
+                        name = next((self.cased[k] for k in _singulars(written) if k in self.cased), None)
                 if name:
                     last, at = words[i + n - 1]
                     found.append((name, words[i][1], at + len(last)))
@@ -297,53 +309,76 @@ class ClaimTerms:
 
 
 class PageTerms:
-    """The terms of every unit of a page, for resolving what a claim refers back to."""
+    """The terms of a page's units, read as they are needed, for resolving what a claim refers back to."""
 
     def __init__(self, units: Sequence[Unit], doc: Document, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.units = units
-        self.own = [(_terms(vocabulary.interventions, u.text), _terms(vocabulary.conditions, u.text)) for u in units]
+        self._own: dict[int, tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]] = {}
         title = doc.title or ""
         self.title = (_terms(vocabulary.interventions, title), _terms(vocabulary.conditions, title))
+
+    def own(self, i: int) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """The interventions and conditions unit ``i`` names itself."""
+        if i not in self._own:
+            text = self.units[i].text
+            self._own[i] = (_terms(self.vocabulary.interventions, text), _terms(self.vocabulary.conditions, text))
+        return self._own[i]
+
+    @cached_property
+    def dominant(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+        """The intervention and the condition the page names most (at least twice), if any."""
         counts: list[Counter[str]] = [Counter(), Counter()]
         words: list[dict[str, str]] = [{}, {}]
-        for pair in self.own:
+        for i in range(len(self.units)):
+            pair = self.own(i)
             for side in (0, 1):
                 for name, said in pair[side]:
                     counts[side][name] += 1
                     words[side].setdefault(name, said)
-        self.dominant = tuple(tuple((name, words[side][name]) for name, n in counts[side].most_common(1) if n >= 2) for side in (0, 1))
+        first, second = (tuple((name, words[side][name]) for name, n in counts[side].most_common(1) if n >= 2) for side in (0, 1))
+        return first, second
 
     def claim(self, i: int) -> ClaimTerms:
         """The terms of unit ``i``'s claim, resolved from its paragraph, the title or the page when it names none."""
         resolved: list[tuple[tuple[str, str], ...]] = []
         context: list[str] = []
         for side, what in ((0, "intervention"), (1, "condition")):
-            own = self.own[i][side]
+            own = self.own(i)[side]
             terms = self.vocabulary.conditions if side else self.vocabulary.interventions
             found = own
             if not terms.decisive(own):  # nothing named, or only the most general terms ("the pain")
-                before = [self.own[j][side] for j in range(i - 1, max(-1, i - 4), -1) if self.units[j].block == self.units[i].block]
-                candidates = [*before, self.title[side], self.dominant[side]]
-                found = next((c for c in candidates if terms.decisive(c)), own)
+                found = next((c for c in self._context(i, side) if terms.decisive(c)), own)
                 if found is not own:
                     context.append(what)
             resolved.append(found)
         human = not self.vocabulary.nonhuman_claim.search(self.units[i].text)
         return ClaimTerms(resolved[0], resolved[1], tuple(context), human)
 
+    def _context(self, i: int, side: int) -> Iterator[tuple[tuple[str, str], ...]]:
+        """What unit ``i`` may refer back to, nearest first: the units before it in its paragraph, the
+        title, then what the page names most (read only when reached)."""
+        for j in range(i - 1, max(-1, i - 4), -1):
+            if self.units[j].block == self.units[i].block:
+                yield self.own(j)[side]
+        yield self.title[side]
+        yield self.dominant[side]
+
     def states_effect(self, i: int) -> bool:
         """Whether unit ``i`` ties an intervention to a condition: it names a condition, and an
         intervention or a pronoun standing for one ("It eases anxiety"). A cited sentence of that
         kind claims an effect even where the classifier gave it no type (ANNOTATION.md section 1)."""
-        interventions, conditions = self.own[i]
+        interventions, conditions = self.own(i)
         if not conditions:
             return False
         return bool(self.vocabulary.interventions.decisive(interventions)) or bool(_STANDS_FOR_INTERVENTION.match(self.units[i].text))
 
-    def subject(self) -> tuple[tuple[str, str], ...]:
-        """The conditions the page is about: those of its title, else the one it names most."""
-        return self.title[1] or self.dominant[1]
+    def subject(self) -> tuple[str, ...]:
+        """The conditions the page is about (the most specific of its title's, else the one it names most)."""
+        conditions = self.vocabulary.conditions
+        named = conditions.decisive(self.title[1]) or conditions.decisive(self.dominant[1])
+        names = conditions.specific({n for n, _ in named})
+        return tuple(dict.fromkeys(n for n, _ in named if n in names))
 
 
 # -- the decision ---------------------------------------------------------------------------------------
@@ -395,8 +430,12 @@ def match_sources(
     strengths: Sequence[str | None],
     types: Sequence[tuple[str, ...]],
     vocabulary: Vocabulary | None = None,
-) -> tuple[list[Sources], list[tuple[Mismatch, ...]]]:
-    """The sources of every unit, and the mismatches of every cited claim (claims are units with types)."""
+) -> tuple[list[Sources], list[tuple[Mismatch, ...]], tuple[str, ...]]:
+    """The sources of every unit, the mismatches of every cited claim, and the page's subject conditions.
+
+    A unit is judged when it has types, or when it ties an intervention to a condition itself
+    (:meth:`PageTerms.states_effect`). The subject is read only when the page has a reference list.
+    """
     vocabulary = vocabulary or load_vocabulary()
     sources = unit_sources(units, evidences, doc)
     by_number = {r.number: r for r in doc.references}
@@ -416,7 +455,8 @@ def match_sources(
             found.append(extra if types[i] else ())
             continue
         found.append(mismatches(page.claim(i), strengths[i], profiles, vocabulary) + extra)
-    return sources, found
+    subject = (page or PageTerms(units, doc, vocabulary)).subject() if doc.references else ()
+    return sources, found, subject
 
 
 def describe_references(references: Sequence[Reference], vocabulary: Vocabulary | None = None) -> tuple[Reference, ...]:
@@ -436,21 +476,17 @@ def describe_references(references: Sequence[Reference], vocabulary: Vocabulary 
     return tuple(out)
 
 
-def references_off_subject(
-    doc: Document, units: Sequence[Unit], vocabulary: Vocabulary | None = None
-) -> tuple[tuple[str, ...], tuple[tuple[int, str], ...]]:
-    """The page's subject conditions, and the reference entries about other conditions only (number, words)."""
-    vocabulary = vocabulary or load_vocabulary()
-    if not doc.references:
-        return (), ()
-    subject = PageTerms(units, doc, vocabulary).subject()
-    names = vocabulary.conditions.specific({n for n, _ in subject})
+def references_off_subject(doc: Document, vocabulary: Vocabulary | None = None) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """The reference entries about other conditions than the page's subject (``doc.subject``): number and conditions."""
+    if not doc.subject or not doc.references:
+        return ()
+    conditions = (vocabulary or load_vocabulary()).conditions
     off = []
     for ref in doc.references:
-        named = vocabulary.conditions.decisive(reference_profile(ref, vocabulary).conditions)
-        if named and not any(vocabulary.conditions.related(a, b) for a in names for b, _ in named):
-            off.append((ref.number, ", ".join(dict.fromkeys(said for _, said in named))))
-    return (tuple(said for n, said in subject if n in names) if off and names else ()), (tuple(off) if names else ())
+        named = tuple(n for n in ref.conditions if n not in conditions.roots)
+        if named and not any(conditions.related(a, b) for a in doc.subject for b in named):
+            off.append((ref.number, named))
+    return tuple(off)
 
 
 def claim_spans(text: str, words: str) -> tuple[Cue, ...]:

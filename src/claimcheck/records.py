@@ -116,6 +116,7 @@ class Document:
     canonical: str | None = None
     language: str | None = None
     kind: str = "html"  # html | text: plain text has no metadata to look for
+    subject: tuple[str, ...] = ()  # the conditions the page is about (matching.py), once its units are read
 
 
 @dataclass(frozen=True)

@@ -207,11 +207,11 @@ def _sales_cta_near_claims(doc: Document, results, ruleset) -> tuple[int, tuple[
 def _references_other_condition(doc: Document, results, ruleset) -> tuple[int, tuple[Cue, ...], dict] | None:
     from .matching import references_off_subject
 
-    subject, off = references_off_subject(doc, results)
-    if not off or not subject:
+    off = references_off_subject(doc)
+    if not off:
         return None
-    words = ", ".join(dict.fromkeys(w for _, said in off for w in said.split(", ")))
-    return len(off), (), {"claim_side": ", ".join(subject), "source_side": words}
+    words = ", ".join(dict.fromkeys(name for _, named in off for name in named))
+    return len(off), (), {"claim_side": ", ".join(doc.subject), "source_side": words}
 
 
 def _checked(doc: Document, status: str) -> list:
