@@ -249,14 +249,14 @@ def _pointers(unit: Unit, doc: Document, cues: EvidenceCues) -> _Pointers:
     numbers: list[int] = []
     text = unit.text
     for marker in unit.markers:
-        nums = _expand(marker.text)
+        nums = marker_numbers(marker.text)
         if nums or marker.target:
             found.append(Cue(marker.start, marker.end, marker.text, "marker", "evidence"))
             numbers.extend(nums or _anchor_number(marker.target))
     for m in cues.markers.finditer(text):
         if any(c.start <= m.start() < c.end for c in found):
             continue
-        nums = _expand(m.group(0))
+        nums = marker_numbers(m.group(0))
         # a bare "(3)" counts only where the page has a reference list to point into
         if m.group(0).startswith("(") and not doc.references:
             continue
@@ -278,7 +278,8 @@ def _pointers(unit: Unit, doc: Document, cues: EvidenceCues) -> _Pointers:
     return _Pointers(tuple(sorted(found, key=lambda c: c.start)), refs)
 
 
-def _expand(text: str) -> list[int]:
+def marker_numbers(text: str) -> list[int]:
+    """The reference numbers a citation marker names ("[2]", "[3-5]", "(1, 4)"), ranges expanded."""
     numbers: list[int] = []
     for part in _NUMBERS.findall(text):
         bounds = [int(x) for x in re.split(r"\s*[\u2013\-]\s*", part)]

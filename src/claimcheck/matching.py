@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 from .datafiles import check_keys, compile_phrases, load
 from .errors import DataFileError
+from .evidence import marker_numbers
 from .records import MISMATCH_FLAGS, Cue, Document, Evidence, Identifier, Mismatch, Reference, Sources, Unit
 
 KINDS = (*MISMATCH_FLAGS, "marker_without_entry", "author_year_without_entry")
@@ -42,7 +43,6 @@ _STANDS_FOR_INTERVENTION = re.compile(
     r"procedure|product|formula|extract|capsules?|tablets?))\b",
     re.I,
 )
-_MARKER_NUMBERS = re.compile(r"\d{1,3}(?:\s*[\u2013\-]\s*\d{1,3})?")
 
 
 # -- the vocabulary -----------------------------------------------------------------------------------
@@ -281,18 +281,12 @@ def unit_sources(units: Sequence[Unit], evidences: Sequence[Evidence], doc: Docu
                 if 0 <= j < len(units) and units[j].block == unit.block:
                     urls += own_urls[j]
         identifiers = tuple(Identifier(c.kind.split(":", 1)[1], c.text) for c in evidence.cues if c.kind.startswith("identifier:"))
-        dangling = tuple(c.text for c in evidence.cues if c.kind == "marker" and known and not any(n in known for n in _numbers(c.text)))
+        dangling = tuple(
+            c.text for c in evidence.cues if c.kind == "marker" and known and not any(n in known for n in marker_numbers(c.text))
+        )
         unmatched = tuple(c.text for c in evidence.cues if c.kind == "author_year" and not evidence.references)
         out.append(Sources(evidence.references, tuple(dict.fromkeys(urls)), identifiers, dangling, unmatched))
     return out
-
-
-def _numbers(text: str) -> list[int]:
-    numbers: list[int] = []
-    for part in _MARKER_NUMBERS.findall(text):
-        bounds = [int(x) for x in re.split(r"\s*[\u2013\-]\s*", part)]
-        numbers.extend(range(bounds[0], bounds[1] + 1) if len(bounds) == 2 and 0 < bounds[1] - bounds[0] < 50 else bounds[:1])
-    return numbers
 
 
 # -- the claim ----------------------------------------------------------------------------------------

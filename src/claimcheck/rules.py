@@ -16,20 +16,12 @@ from pathlib import Path
 
 from .datafiles import check_choice, check_keys, compile_phrases, load
 from .errors import DataFileError
-from .matching import claim_spans
+from .matching import KINDS, claim_spans
 from .records import Cue, Document, Finding, SentenceResult
 from .vocabulary import SEVERITIES
 
 _PLACEHOLDERS = {"types", "strength", "evidence", "cues", "n", "claim_side", "source_side"}
 _WHEN_KEYS = {"flagged", "cue", "types_any", "evidence_not", "evidence_in", "strength_in", "cue_has_object", "mismatch"}
-_MISMATCH_KINDS = (
-    "other_condition",
-    "other_intervention",
-    "animal_for_human",
-    "weak_for_strong",
-    "marker_without_entry",
-    "author_year_without_entry",
-)
 
 
 @dataclass(frozen=True)
@@ -79,7 +71,7 @@ def load_rules(path: Path | None = None) -> RuleSet:
         if entry["scope"] == "sentence":
             check_keys(when, f"{here}.when", set(), _WHEN_KEYS)
             if "mismatch" in when:
-                check_choice(when["mismatch"], _MISMATCH_KINDS, f"{here}.when", "mismatch")
+                check_choice(when["mismatch"], KINDS, f"{here}.when", "mismatch")
         else:
             check_choice(entry.get("check"), tuple(PAGE_CHECKS), here, "check")
         rules.append(
